@@ -1,0 +1,333 @@
+"""The demo contract: Param, Size, Demo, Progress, the registry, param validation, result checks.
+
+Pure Python (standard library only): the web process imports this to list demos and validate
+forms without paying for torch. See design/demos.md §2 for the contract this implements.
+"""
+
+import hashlib
+import json
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Literal, Protocol
+
+ParamType = Literal["int", "float", "choice", "bool"]
+SIZE_NAMES = ("smoke", "full")
+KEY_RE = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
+ARXIV_RE = re.compile(r"^\d{4}\.\d{4,5}$")
+RESULT_KEYS = ("summary", "series", "timings", "env", "checks")
+PLOT_KINDS = ("line", "loglog", "scatter", "bar")
+MAX_RESULT_BYTES = 1_000_000
+MAX_PLOTS = 20
+MAX_POINTS_PER_LINE = 2000
+TRUE_WORDS = ("true", "1", "yes", "on")
+FALSE_WORDS = ("false", "0", "no", "off")
+
+
+class DemoParamsInvalid(ValueError):
+    """Raised by validate_params(); `errors` maps each bad field name to a message."""
+
+    def __init__(self, errors: Mapping[str, str]):
+        self.errors: dict[str, str] = dict(errors)
+        super().__init__("; ".join(f"{k}: {v}" for k, v in sorted(self.errors.items())))
+
+
+class DuplicateDemoKey(RuntimeError):
+    """Two demo classes registered under the same key."""
+
+
+class InvalidDemo(TypeError):
+    """A demo class whose declaration breaks the contract (caught at import by register)."""
+
+
+class InvalidResult(ValueError):
+    """A run() result that is not JSON-safe, too large, or missing contract keys."""
+
+
+class DeviceUnavailable(RuntimeError):
+    """The requested device (CUDA for the full size) is not available in this process."""
+
+
+@dataclass(frozen=True)
+class Param:
+    """One user-facing knob, as plain data (also the form field and the CLI name)."""
+
+    name: str
+    type: ParamType
+    default: int | float | str | bool
+    help: str
+    min: float | None = None
+    max: float | None = None
+    choices: tuple[str, ...] = ()
+    sizes: tuple[str, ...] = SIZE_NAMES
+
+    @property
+    def kind(self) -> ParamType:
+        """Alias of `type` (design/demos.md §2.1 calls it `kind`)."""
+        return self.type
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-safe description of the knob, for forms and `python -m demos list --json`."""
+        return {
+            "name": self.name,
+            "type": self.type,
+            "default": self.default,
+            "help": self.help,
+            "min": self.min,
+            "max": self.max,
+            "choices": list(self.choices),
+            "sizes": list(self.sizes),
+        }
+
+
+@dataclass(frozen=True)
+class Size:
+    """A named preset: where it runs, its time budget, and fixed dimensions (not user-editable)."""
+
+    name: Literal["smoke", "full"]
+    device: Literal["cpu", "cuda"]
+    budget_s: float
+    dims: Mapping[str, Any] = field(default_factory=dict)
+
+
+class Progress(Protocol):
+    """Progress callback: called at phase boundaries and every k steps, at most ~100 times."""
+
+    def __call__(self, done: int, total: int, message: str = "") -> None: ...
+
+
+def no_progress(done: int, total: int, message: str = "") -> None:
+    """A Progress that ignores every call."""
+
+
+class Demo:
+    """Base class of every demo; subclasses declare the ClassVars and implement run()."""
+
+    key: ClassVar[str]
+    title: ClassVar[str]
+    arxiv_ids: ClassVar[tuple[str, ...]]
+    papers: ClassVar[tuple[str, ...]]  # alias of arxiv_ids, set by register()
+    version: ClassVar[int] = 1
+    description: ClassVar[str] = ""
+    params: ClassVar[tuple[Param, ...]]
+    sizes: ClassVar[Mapping[str, Size]]
+    claims: ClassVar[tuple[dict[str, Any], ...]] = ()
+    caveats: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def validate(cls, params: dict[str, Any], size: str) -> None:
+        """Cross-field limits; raise DemoParamsInvalid. Default: none."""
+
+    def run(
+        self,
+        params: dict[str, Any],
+        size: str,
+        progress: Progress = no_progress,
+        device: str | None = None,
+    ) -> dict[str, Any]:
+        """Run the demo with canonical params at a size; return the JSON-safe result dict."""
+        raise NotImplementedError
+
+
+REGISTRY: dict[str, type[Demo]] = {}
+
+
+def _check_declaration(cls: type[Demo]) -> None:
+    """Reject a demo class whose ClassVars break the contract."""
+    problems = []
+    key = getattr(cls, "key", "")
+    if not KEY_RE.match(key):
+        problems.append(f"key {key!r} is not 'family.name'")
+    ids = getattr(cls, "arxiv_ids", ())
+    if not ids or not all(isinstance(i, str) and ARXIV_RE.match(i) for i in ids):
+        problems.append(f"arxiv_ids {ids!r} must be a non-empty tuple of bare ids")
+    if not isinstance(getattr(cls, "version", None), int):
+        problems.append("version must be an int")
+    sizes = getattr(cls, "sizes", {})
+    if set(sizes) != set(SIZE_NAMES) or any(sizes[n].name != n for n in sizes):
+        problems.append(f"sizes must be exactly {SIZE_NAMES} with matching names")
+    params = getattr(cls, "params", ())
+    names = [p.name for p in params]
+    if "seed" not in names:
+        problems.append("a 'seed' param is required")
+    if len(set(names)) != len(names):
+        problems.append("param names must be unique")
+    for p in params:
+        try:
+            _coerce(p, p.default)
+        except ValueError as exc:
+            problems.append(f"default of {p.name!r}: {exc}")
+    try:
+        json.dumps(list(getattr(cls, "claims", ())), allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        problems.append(f"claims must be JSON-safe: {exc}")
+    if problems:
+        raise InvalidDemo(f"{cls.__module__}.{cls.__name__}: " + "; ".join(problems))
+
+
+def register(cls: type[Demo]) -> type[Demo]:
+    """Class decorator: check the declaration and add it to REGISTRY (duplicate key fails)."""
+    _check_declaration(cls)
+    if cls.key in REGISTRY:
+        raise DuplicateDemoKey(f"{cls.key!r} already registered by {REGISTRY[cls.key].__module__}")
+    cls.papers = cls.arxiv_ids
+    REGISTRY[cls.key] = cls
+    return cls
+
+
+# ---- params ----
+
+
+def _coerce(p: Param, value: Any) -> int | float | str | bool:
+    """Coerce a raw value (form string, CLI string or JSON value) to the param's type; check it."""
+    if p.type == "bool":
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.strip().lower() in TRUE_WORDS + FALSE_WORDS:
+            return value.strip().lower() in TRUE_WORDS
+        raise ValueError("expected true or false")
+    if p.type == "choice":
+        text = str(value).strip() if isinstance(value, (str, int)) else None
+        if isinstance(value, bool) or text not in p.choices:
+            raise ValueError(f"expected one of {', '.join(p.choices)}")
+        return text
+    if isinstance(value, bool):
+        raise ValueError(f"expected {'an integer' if p.type == 'int' else 'a number'}")
+    if p.type == "int":
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if isinstance(value, str):
+            try:
+                value = int(value.strip())
+            except ValueError:
+                raise ValueError("expected an integer") from None
+        if not isinstance(value, int):
+            raise ValueError("expected an integer")
+    elif p.type == "float":
+        try:
+            value = float(value.strip() if isinstance(value, str) else value)
+        except (TypeError, ValueError):
+            raise ValueError("expected a number") from None
+        if not math.isfinite(value):
+            raise ValueError("expected a finite number")
+    else:
+        raise ValueError(f"unknown param type {p.type!r}")
+    if p.min is not None and value < p.min:
+        raise ValueError(f"must be at least {p.min:g}")
+    if p.max is not None and value > p.max:
+        raise ValueError(f"must be at most {p.max:g}")
+    return value
+
+
+def validate_params(demo: type[Demo], raw: Mapping[str, Any] | None, size: str) -> dict[str, Any]:
+    """Return the canonical params (coerced, defaults filled, keys sorted) or raise per field."""
+    raw = dict(raw or {})
+    if size not in demo.sizes:
+        raise DemoParamsInvalid({"size": f"unknown size {size!r}; expected one of {SIZE_NAMES}"})
+    by_name = {p.name: p for p in demo.params}
+    errors: dict[str, str] = {}
+    out: dict[str, Any] = {}
+    for name in raw:
+        if name not in by_name:
+            errors[name] = f"unknown parameter; known: {', '.join(sorted(by_name))}"
+    for name, p in by_name.items():
+        if size not in p.sizes:
+            if name in raw and raw[name] not in (None, "") and raw[name] != p.default:
+                errors[name] = f"not offered at size {size!r}"
+            continue
+        value = raw.get(name)
+        if value is None or value == "":
+            out[name] = p.default
+            continue
+        try:
+            out[name] = _coerce(p, value)
+        except ValueError as exc:
+            errors[name] = str(exc)
+    if errors:
+        raise DemoParamsInvalid(errors)
+    out = dict(sorted(out.items()))
+    demo.validate(out, size)
+    return out
+
+
+def canonical_params(demo: type[Demo], raw: Mapping[str, Any] | None, size: str) -> str:
+    """Canonical JSON text of the validated params (sorted keys, no spaces): the cache-key input."""
+    return json.dumps(validate_params(demo, raw, size), sort_keys=True, separators=(",", ":"))
+
+
+def cache_key(demo: type[Demo], raw: Mapping[str, Any] | None, size: str) -> str:
+    """sha256 over (key, version, size, canonical params): equal requests share one run."""
+    text = f"{demo.key}|v{demo.version}|{size}|{canonical_params(demo, raw, size)}"
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+# ---- results ----
+
+
+def _check_json_safe(value: Any, path: str) -> None:
+    """Only dict (str keys), list, str, int, float (finite), bool and None are allowed."""
+    if value is None or isinstance(value, (str, bool, int)):
+        return
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise InvalidResult(f"{path}: non-finite float {value!r}; report None instead")
+        return
+    if isinstance(value, list):
+        for i, item in enumerate(value):
+            _check_json_safe(item, f"{path}[{i}]")
+        return
+    if isinstance(value, dict):
+        for k, item in value.items():
+            if not isinstance(k, str):
+                raise InvalidResult(f"{path}: non-string key {k!r}")
+            _check_json_safe(item, f"{path}.{k}")
+        return
+    raise InvalidResult(f"{path}: {type(value).__name__} is not JSON-safe (use .item()/.tolist())")
+
+
+def check_result(result: Any) -> None:
+    """Validate a run() result against design/demos.md §2.5; raise InvalidResult if it breaks it."""
+    if not isinstance(result, dict):
+        raise InvalidResult("result must be a dict")
+    _check_json_safe(result, "result")
+    missing = [k for k in RESULT_KEYS if k not in result]
+    if missing:
+        raise InvalidResult(f"missing keys: {missing}")
+    for name, value in result["summary"].items():
+        if isinstance(value, (dict, list)):
+            raise InvalidResult(f"summary.{name} must be a scalar")
+    series = result["series"]
+    if len(series) > MAX_PLOTS:
+        raise InvalidResult(f"{len(series)} plots > {MAX_PLOTS}")
+    for name, plot in series.items():
+        if plot.get("kind") not in PLOT_KINDS or not isinstance(plot.get("lines"), dict):
+            raise InvalidResult(f"series.{name}: needs kind in {PLOT_KINDS} and a lines dict")
+        for label, line in plot["lines"].items():
+            x, y = line.get("x"), line.get("y")
+            if not isinstance(x, list) or not isinstance(y, list) or len(x) != len(y):
+                raise InvalidResult(f"series.{name}.{label}: x and y lists of equal length")
+            if len(x) > MAX_POINTS_PER_LINE:
+                raise InvalidResult(f"series.{name}.{label}: {len(x)} > {MAX_POINTS_PER_LINE}")
+    for i, check in enumerate(result["checks"]):
+        if not {"name", "claim", "observed", "passed"} <= set(check):
+            raise InvalidResult(f"checks[{i}] needs name, claim, observed, passed")
+        if not isinstance(check["passed"], bool):
+            raise InvalidResult(f"checks[{i}].passed must be a bool")
+    size = len(json.dumps(result, allow_nan=False, separators=(",", ":")).encode())
+    if size >= MAX_RESULT_BYTES:
+        raise InvalidResult(f"result is {size} bytes as JSON (limit {MAX_RESULT_BYTES})")
+
+
+def run_demo(
+    demo: type[Demo],
+    raw_params: Mapping[str, Any] | None,
+    size: str,
+    progress: Progress = no_progress,
+    device: str | None = None,
+) -> dict[str, Any]:
+    """Validate params, run the demo, check the result: the one call the CLI and services make."""
+    params = validate_params(demo, raw_params, size)
+    result = demo().run(params, size, progress, device=device)
+    check_result(result)
+    return result

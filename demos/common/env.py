@@ -1,0 +1,53 @@
+"""Device choice inside run(), the env record of every result, and device release after a run.
+
+Nothing here touches CUDA at import time (design/architecture.md §5.7): a worker parent that
+initialised CUDA could not fork usable children.
+"""
+
+import os
+from typing import Any
+
+import torch
+
+from demos.base import DeviceUnavailable, Size
+
+
+def resolve_device(size: Size, device: str | None = None) -> str:
+    """The device a run uses: the explicit choice, else the size's (full needs CUDA)."""
+    want = device or size.device
+    if want not in ("cpu", "cuda"):
+        raise DeviceUnavailable(f"unknown device {want!r}; expected 'cpu' or 'cuda'")
+    if want == "cuda" and not torch.cuda.is_available():
+        hint = " (pass device='cpu' to run it off budget)" if device is None else ""
+        raise DeviceUnavailable(f"size {size.name!r} needs CUDA, which is not available{hint}")
+    return want
+
+
+def env_record(
+    *, device: str, dtype: str, seed: int, size: Size, demo_version: int, **extra: Any
+) -> dict[str, Any]:
+    """The `env` dict of a result: torch, device, dtype, threads, seed, size, version."""
+    record: dict[str, Any] = {
+        "torch": torch.__version__,
+        "device": device,
+        "device_name": None,
+        "cuda": torch.version.cuda,
+        "dtype": dtype,
+        "threads": torch.get_num_threads(),
+        "seed": seed,
+        "size": size.name,
+        "demo_version": demo_version,
+        "off_budget": device != size.device,
+        "commit": os.environ.get("READER_COMMIT"),
+    }
+    if device == "cuda":
+        record["device_name"] = torch.cuda.get_device_name()
+    record.update(extra)
+    return record
+
+
+def release_device() -> None:
+    """Free cached device memory after a run (a no-op unless CUDA was initialised here)."""
+    if torch.cuda.is_available() and torch.cuda.is_initialized():
+        torch.cuda.synchronize()
+        torch.cuda.empty_cache()

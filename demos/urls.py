@@ -1,0 +1,4 @@
+"""Demo pages."""
+
+app_name = "demos"
+urlpatterns: list = []

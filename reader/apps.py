@@ -1,0 +1,11 @@
+"""App config for the main app."""
+
+from django.apps import AppConfig
+
+
+class ReaderConfig(AppConfig):
+    """The reader app: papers, categories, listings, ingest."""
+
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "reader"
+    verbose_name = "Paper reader"

@@ -1,0 +1,261 @@
+"""Shared pieces of the arXiv parsers: errors, ParseResult, the safe XML loader, text helpers.
+
+Pure (stdlib + lxml). The XML loader never expands entities, never touches the network and
+rejects any DOCTYPE, so billion-laughs and external-entity payloads fail before they can do
+anything. Text helpers normalise whitespace only; TeX (``$...$``, ``\\'e``) is kept verbatim
+for the renderer.
+"""
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+from lxml import etree
+
+__all__ = [
+    "ArxivApiError",
+    "ArxivParseError",
+    "ArxivUnavailable",
+    "OaiError",
+    "ParseResult",
+    "collapse_ws",
+    "load_xml",
+    "new_entry",
+    "normalize_abstract",
+    "parse_datetime",
+    "split_authors",
+]
+
+
+class ArxivParseError(ValueError):
+    """Input is not a well-formed, safe arXiv response (truncated, HTML, DOCTYPE, bad JSON...)."""
+
+
+class ArxivApiError(Exception):
+    """The arXiv API answered with its error entry (id under /api/errors) instead of papers."""
+
+    def __init__(self, detail: str, *, reason: str | None = None, query: str | None = None):
+        self.detail = detail
+        self.reason = reason
+        self.query = query
+        where = f" for query {query!r}" if query else ""
+        super().__init__(f"arXiv API error{where}: {detail}")
+
+
+class OaiError(Exception):
+    """An OAI-PMH <error code="..."> response (noRecordsMatch is not raised: it is empty)."""
+
+    def __init__(self, code: str, message: str):
+        self.code = code
+        self.message = message
+        super().__init__(f"OAI-PMH error {code}: {message}")
+
+
+class ArxivUnavailable(Exception):
+    """arXiv answered 5xx/503 or the connection kept failing; try again later, never 'no data'."""
+
+    def __init__(self, message: str = "arXiv unavailable", retry_after: float | None = None):
+        self.retry_after = retry_after
+        super().__init__(message if retry_after is None else f"{message} (retry after {retry_after:g} s)")
+
+
+@dataclass
+class ParseResult:
+    """One parsed response page: entries as plain dicts plus paging and date metadata."""
+
+    kind: str  # 'api', 'oai', 'rss', 'atom-feed'
+    entries: list[dict[str, Any]] = field(default_factory=list)
+    total_results: int | None = None
+    start_index: int | None = None
+    resumption_token: str | None = None
+    response_date: datetime | None = None
+    announce_date: date | None = None
+    # OAI-PMH records with status="deleted" (bare ids); they carry no metadata.
+    deleted: list[str] = field(default_factory=list)
+
+
+def new_entry() -> dict[str, Any]:
+    """An entry dict with every key present, so all formats yield the same shape."""
+    return {
+        "arxiv_id": None,
+        "version": None,
+        "title": None,
+        "abstract": None,
+        "authors": [],
+        "primary_category": None,
+        "categories": [],
+        "published": None,
+        "updated": None,
+        "versions": [],
+        "comment": None,
+        "journal_ref": None,
+        "doi": None,
+        "dois": [],
+        "license": None,
+        "announce_type": None,
+        "announce_date": None,
+    }
+
+
+# ---- safe XML ----
+
+_PARSER = etree.XMLParser(
+    resolve_entities=False,
+    no_network=True,
+    load_dtd=False,
+    dtd_validation=False,
+    huge_tree=False,
+    remove_comments=True,
+    remove_pis=True,
+)
+_HTML_START = re.compile(rb"^\s*(?:<\?xml[^>]*>\s*)?(?:<!doctype\s+html|<html[\s>])", re.IGNORECASE)
+_HTML_TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+
+
+def load_xml(data: bytes) -> etree._Element:
+    """Parse bytes into an lxml root element, refusing HTML pages, DOCTYPEs and broken XML."""
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    if not data.strip():
+        raise ArxivParseError("empty response body")
+    if _HTML_START.match(data[:2048]):
+        m = _HTML_TITLE.search(data[:8192])
+        title = collapse_ws(m.group(1).decode("utf-8", "replace")) if m else "no title"
+        raise ArxivParseError(f"got an HTML page instead of XML ({title[:120]})")
+    # A DOCTYPE has no business in arXiv responses; refusing it outright rules out entity
+    # tricks even if a future lxml changes its defaults.
+    head = data[:4096].lower()
+    if b"<!doctype" in head or b"<!entity" in head:
+        raise ArxivParseError("XML with a DOCTYPE/entity declaration is refused")
+    try:
+        root = etree.fromstring(data, _PARSER)
+    except etree.XMLSyntaxError as exc:
+        raise ArxivParseError(f"malformed or truncated XML: {exc}") from exc
+    info = root.getroottree().docinfo
+    if info.doctype or info.internalDTD is not None:
+        raise ArxivParseError("XML with a DOCTYPE/entity declaration is refused")
+    return root
+
+
+# ---- text ----
+
+_WS = re.compile(r"\s+")
+# A newline followed by indentation, or a blank line, starts a paragraph in arXiv abstracts.
+_PARA_BREAK = re.compile(r"\n(?:[ \t]*\n)+|\n[ \t]+")
+
+
+def collapse_ws(text: str | None) -> str | None:
+    """Strip and collapse all whitespace runs to one space (titles, names); None stays None."""
+    if text is None:
+        return None
+    return _WS.sub(" ", text).strip()
+
+
+def normalize_abstract(text: str | None) -> str | None:
+    """Join hard-wrapped lines; keep paragraphs (indented or blank-line starts) as '\\n\\n'."""
+    if text is None:
+        return None
+    text = text.replace("\r\n", "\n").strip()
+    paragraphs = (_WS.sub(" ", p).strip() for p in _PARA_BREAK.split(text))
+    return "\n\n".join(p for p in paragraphs if p)
+
+
+def optional_text(text: str | None) -> str | None:
+    """Collapse whitespace and map empty strings to None (comment, journal_ref, ...)."""
+    text = collapse_ws(text)
+    return text or None
+
+
+def parse_datetime(text: str | None) -> datetime | None:
+    """Aware datetime from ISO 8601, RFC 2822 or YYYY-MM-DD (midnight UTC); None for blank."""
+    if text is None or not text.strip():
+        return None
+    s = text.strip()
+    try:
+        if s[:4].isdigit():
+            dt = datetime.fromisoformat(s)
+        else:
+            dt = parsedate_to_datetime(s)
+    except (ValueError, TypeError) as exc:
+        raise ArxivParseError(f"unreadable date {s!r}") from exc
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    return dt
+
+
+def split_dois(text: str | None) -> list[str]:
+    """DOIs from a field that may hold several separated by spaces (arXivRaw, Kaggle)."""
+    return text.split() if text else []
+
+
+# ---- authors ----
+
+_SUFFIXES = frozenset({"jr", "jr.", "sr", "sr.", "ii", "iii", "iv"})
+_AND = re.compile(r"\s+and\s+", re.IGNORECASE)
+
+
+def _split_top_level(text: str) -> list[str]:
+    """Split on commas and the word 'and' outside parentheses/braces (affiliations, TeX)."""
+    parts: list[str] = []
+    depth = 0
+    start = 0
+    i = 0
+    n = len(text)
+    while i < n:
+        c = text[i]
+        if c in "({[":
+            depth += 1
+        elif c in ")}]":
+            depth = max(0, depth - 1)
+        elif depth == 0:
+            if c == ",":
+                parts.append(text[start:i])
+                start = i + 1
+            elif c == " ":
+                m = _AND.match(text, i)
+                if m and m.end() < n:
+                    parts.append(text[start:i])
+                    start = i = m.end()
+                    continue
+        i += 1
+    parts.append(text[start:])
+    return parts
+
+
+def split_authors(text: str | None) -> list[dict[str, str | None]]:
+    """Authors from arXiv's one-string form ('A, B (MIT), and C') -> [{'name', 'affiliation'}]."""
+    text = collapse_ws(text)
+    if not text:
+        return []
+    authors: list[dict[str, str | None]] = []
+    for part in _split_top_level(text):
+        name = part.strip()
+        if not name:
+            continue
+        if name.lower() in _SUFFIXES and authors:
+            # "John Smith, Jr." is one author, not two.
+            authors[-1]["name"] = f"{authors[-1]['name']}, {name}"
+            continue
+        affiliation = None
+        if name.endswith(")") and "(" in name:
+            cut = _trailing_group_start(name)
+            if cut > 0:
+                affiliation = name[cut + 1 : -1].strip() or None
+                name = name[:cut].strip()
+        authors.append({"name": name, "affiliation": affiliation})
+    return authors
+
+
+def _trailing_group_start(name: str) -> int:
+    """Index of the '(' that opens the parenthesised group ending the string, or -1."""
+    depth = 0
+    for i in range(len(name) - 1, -1, -1):
+        if name[i] == ")":
+            depth += 1
+        elif name[i] == "(":
+            depth -= 1
+            if depth == 0:
+                return i
+    return -1

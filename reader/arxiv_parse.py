@@ -1,0 +1,359 @@
+"""Parsers for the arXiv API (Atom, pre-2025 and 2026 wire formats), OAI-PMH (arXiv, arXivRaw)
+and Kaggle snapshot lines, producing the plain entry dicts of ``arxiv_base.new_entry``.
+
+Pure (stdlib + lxml). Each parser walks an element's children once and dispatches on the
+namespaced tag, so it neither depends on element order (which changed in the 2026 API) nor
+pays for repeated XPath searches.
+"""
+
+import json
+from datetime import datetime
+from typing import Any
+
+from lxml import etree
+
+from reader.arxiv_base import (
+    ArxivApiError,
+    ArxivParseError,
+    OaiError,
+    ParseResult,
+    collapse_ws,
+    load_xml,
+    new_entry,
+    normalize_abstract,
+    optional_text,
+    parse_datetime,
+    split_authors,
+    split_dois,
+)
+from reader.arxiv_ids import InvalidArxivId, normalize_id
+
+__all__ = ["parse_api", "parse_oai", "parse_snapshot_line"]
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+ARXIV = "{http://arxiv.org/schemas/atom}"
+OPENSEARCH = "{http://a9.com/-/spec/opensearch/1.1/}"
+OAI = "{http://www.openarchives.org/OAI/2.0/}"
+RAW = "{http://arxiv.org/OAI/arXivRaw/}"
+ARXIV_OAI = "{http://arxiv.org/OAI/arXiv/}"
+
+
+def _root(data: bytes | etree._Element) -> etree._Element:
+    return data if isinstance(data, etree._Element) else load_xml(data)
+
+
+def _id_or_parse_error(text: str | None, where: str) -> tuple[str, int | None]:
+    try:
+        return normalize_id(text or "")
+    except InvalidArxivId as exc:
+        raise ArxivParseError(f"{where}: {exc}") from exc
+
+
+def _int(text: str | None) -> int | None:
+    try:
+        return int(text) if text is not None and text.strip() else None
+    except ValueError:
+        return None
+
+
+def _categories(primary: str | None, others: list[str]) -> list[str]:
+    """Primary first, then the rest in source order, without duplicates."""
+    seen: dict[str, None] = {}
+    if primary:
+        seen[primary] = None
+    for c in others:
+        if c:
+            seen.setdefault(c, None)
+    return list(seen)
+
+
+def _set_dois(entry: dict[str, Any], text: str | None) -> None:
+    entry["dois"] = split_dois(text)
+    entry["doi"] = entry["dois"][0] if entry["dois"] else None
+
+
+# ---- arXiv API (Atom) ----
+
+
+def parse_api(data: bytes | etree._Element) -> ParseResult:
+    """Parse an API query response; raise ArxivApiError for its error entry."""
+    root = _root(data)
+    if root.tag != ATOM + "feed":
+        raise ArxivParseError(f"not an arXiv API feed: root element {root.tag!r}")
+    result = ParseResult(kind="api")
+    query = None
+    for child in root:
+        tag = child.tag
+        if tag == ATOM + "entry":
+            result.entries.append(_api_entry(child, query))
+        elif tag == OPENSEARCH + "totalResults":
+            result.total_results = _int(child.text)
+        elif tag == OPENSEARCH + "startIndex":
+            result.start_index = _int(child.text)
+        elif tag == ATOM + "updated":
+            result.response_date = parse_datetime(child.text)
+        elif tag == ATOM + "link":
+            href = child.get("href") or ""
+            query = href.partition("?")[2] or query
+    return result
+
+
+def _api_entry(el: etree._Element, query: str | None) -> dict[str, Any]:
+    entry = new_entry()
+    raw_id = summary = primary = None
+    categories: list[str] = []
+    for child in el:
+        tag = child.tag
+        if tag == ATOM + "author":
+            entry["authors"].append(_api_author(child))
+        elif tag == ATOM + "category":
+            categories.append(child.get("term") or "")
+        elif tag == ATOM + "id":
+            raw_id = (child.text or "").strip()
+        elif tag == ATOM + "title":
+            entry["title"] = collapse_ws(child.text or "")
+        elif tag == ATOM + "summary":
+            summary = child.text or ""
+        elif tag == ATOM + "published":
+            entry["published"] = parse_datetime(child.text)
+        elif tag == ATOM + "updated":
+            entry["updated"] = parse_datetime(child.text)
+        elif tag == ARXIV + "primary_category":
+            primary = child.get("term")
+        elif tag == ARXIV + "comment":
+            entry["comment"] = optional_text(child.text)
+        elif tag == ARXIV + "journal_ref":
+            entry["journal_ref"] = optional_text(child.text)
+        elif tag == ARXIV + "doi":
+            _set_dois(entry, child.text)
+    if raw_id is None:
+        raise ArxivParseError("API entry without <id>")
+    if "/api/errors" in raw_id:
+        # The error "paper" (HTTP 400 since 2025): never let it through as data.
+        reason = raw_id.partition("#")[2] or None
+        raise ArxivApiError(collapse_ws(summary) or reason or "unknown error", reason=reason, query=query)
+    arxiv_id, version = _id_or_parse_error(raw_id.rpartition("/abs/")[2], "API entry id")
+    entry["arxiv_id"], entry["version"] = arxiv_id, version
+    entry["abstract"] = normalize_abstract(summary)
+    entry["primary_category"] = primary or (categories[0] if categories else None)
+    entry["categories"] = _categories(entry["primary_category"], categories)
+    # The API knows only v1's date (published) and the returned version's date (updated).
+    if entry["published"] is not None:
+        entry["versions"].append({"version": 1, "date": entry["published"], "size": None})
+    if version and version > 1:
+        entry["versions"].append({"version": version, "date": entry["updated"], "size": None})
+    return entry
+
+
+def _api_author(el: etree._Element) -> dict[str, str | None]:
+    name = None
+    affiliations = []
+    for child in el:
+        if child.tag == ATOM + "name":
+            name = collapse_ws(child.text or "")
+        elif child.tag == ARXIV + "affiliation":
+            aff = collapse_ws(child.text)
+            if aff:
+                affiliations.append(aff)
+    return {"name": name or "", "affiliation": "; ".join(affiliations) or None}
+
+
+# ---- OAI-PMH ----
+
+
+def parse_oai(data: bytes | etree._Element) -> ParseResult:
+    """Parse a ListRecords/GetRecord response (arXiv or arXivRaw); noRecordsMatch -> empty."""
+    root = _root(data)
+    if root.tag != OAI + "OAI-PMH":
+        raise ArxivParseError(f"not an OAI-PMH response: root element {root.tag!r}")
+    result = ParseResult(kind="oai")
+    for child in root:
+        tag = child.tag
+        if tag == OAI + "responseDate":
+            result.response_date = parse_datetime(child.text)
+        elif tag == OAI + "error":
+            code = child.get("code") or "unknown"
+            if code == "noRecordsMatch":
+                return result  # an incremental harvest with nothing new is normal
+            raise OaiError(code, collapse_ws(child.text) or "")
+        elif tag in (OAI + "ListRecords", OAI + "GetRecord"):
+            _oai_records(child, result)
+        elif isinstance(tag, str) and tag.startswith(OAI) and tag != OAI + "request":
+            raise ArxivParseError(f"unsupported OAI-PMH verb response <{tag[len(OAI) :]}>")
+    return result
+
+
+def _oai_records(container: etree._Element, result: ParseResult) -> None:
+    for child in container:
+        if child.tag == OAI + "record":
+            header = child.find(OAI + "header")
+            if header is not None and header.get("status") == "deleted":
+                ident = header.findtext(OAI + "identifier") or ""
+                result.deleted.append(_id_or_parse_error(ident, "deleted record")[0])
+                continue
+            metadata = child.find(OAI + "metadata")
+            if metadata is None or len(metadata) == 0:
+                raise ArxivParseError("OAI record without metadata")
+            result.entries.append(_oai_metadata(metadata[0]))
+        elif child.tag == OAI + "resumptionToken":
+            result.resumption_token = (child.text or "").strip() or None
+            result.total_results = _int(child.get("completeListSize"))
+            result.start_index = _int(child.get("cursor"))
+
+
+def _oai_metadata(meta: etree._Element) -> dict[str, Any]:
+    if meta.tag == RAW + "arXivRaw":
+        return _arxiv_raw(meta)
+    if meta.tag == ARXIV_OAI + "arXiv":
+        return _arxiv_oai(meta)
+    raise ArxivParseError(f"unsupported OAI metadata format {meta.tag!r} (use arXiv or arXivRaw)")
+
+
+def _fill_common(entry: dict[str, Any], tag: str, child: etree._Element, ns: str) -> None:
+    """Fields arXivRaw and arXiv share (same local names)."""
+    local = tag[len(ns) :]
+    if local == "title":
+        entry["title"] = collapse_ws(child.text or "")
+    elif local == "abstract":
+        entry["abstract"] = normalize_abstract(child.text or "")
+    elif local == "categories":
+        cats = (child.text or "").split()
+        entry["primary_category"] = cats[0] if cats else None
+        entry["categories"] = _categories(None, cats)
+    elif local == "comments":
+        entry["comment"] = optional_text(child.text)
+    elif local == "journal-ref":
+        entry["journal_ref"] = optional_text(child.text)
+    elif local == "doi":
+        _set_dois(entry, child.text)
+    elif local == "license":
+        entry["license"] = optional_text(child.text)
+
+
+def _arxiv_raw(meta: etree._Element) -> dict[str, Any]:
+    entry = new_entry()
+    raw_id = None
+    for child in meta:
+        tag = child.tag
+        if tag == RAW + "id":
+            raw_id = child.text
+        elif tag == RAW + "version":
+            entry["versions"].append(_raw_version(child))
+        elif tag == RAW + "authors":
+            entry["authors"] = split_authors(child.text)
+        else:
+            _fill_common(entry, tag, child, RAW)
+    entry["arxiv_id"] = _id_or_parse_error(raw_id, "arXivRaw id")[0]
+    _finish_versions(entry)
+    return entry
+
+
+def _raw_version(el: etree._Element) -> dict[str, Any]:
+    label = el.get("version") or ""
+    number = _int(label.lstrip("v"))
+    if number is None:
+        raise ArxivParseError(f"arXivRaw version label {label!r}")
+    return {
+        "version": number,
+        "date": parse_datetime(el.findtext(RAW + "date")),
+        "size": optional_text(el.findtext(RAW + "size")),
+    }
+
+
+def _finish_versions(entry: dict[str, Any]) -> None:
+    """Sort the history; v1 gives `published`, the latest gives `version` and `updated`."""
+    versions = sorted(entry["versions"], key=lambda v: v["version"])
+    entry["versions"] = versions
+    if versions:
+        entry["version"] = versions[-1]["version"]
+        entry["published"] = versions[0]["date"] if versions[0]["version"] == 1 else None
+        entry["updated"] = versions[-1]["date"]
+
+
+def _arxiv_oai(meta: etree._Element) -> dict[str, Any]:
+    entry = new_entry()
+    raw_id = created = updated = None
+    for child in meta:
+        tag = child.tag
+        if tag == ARXIV_OAI + "id":
+            raw_id = child.text
+        elif tag == ARXIV_OAI + "created":
+            created = parse_datetime(child.text)
+        elif tag == ARXIV_OAI + "updated":
+            updated = parse_datetime(child.text)
+        elif tag == ARXIV_OAI + "authors":
+            entry["authors"] = [_oai_author(a) for a in child if a.tag == ARXIV_OAI + "author"]
+        else:
+            _fill_common(entry, tag, child, ARXIV_OAI)
+    entry["arxiv_id"] = _id_or_parse_error(raw_id, "arXiv record id")[0]
+    # The arXiv format has dates only: created is v1; `updated` is the latest version's date
+    # but its number is not given, so `version` stays None unless there was no update.
+    entry["published"] = created
+    entry["updated"] = updated or created
+    if created is not None:
+        entry["versions"] = [{"version": 1, "date": created, "size": None}]
+    if updated is None and created is not None:
+        entry["version"] = 1
+    return entry
+
+
+def _oai_author(el: etree._Element) -> dict[str, str | None]:
+    parts: dict[str, str] = {}
+    affiliations = []
+    for child in el:
+        local = child.tag[len(ARXIV_OAI) :]
+        text = collapse_ws(child.text) or ""
+        if local == "affiliation":
+            if text:
+                affiliations.append(text)
+        elif text:
+            parts[local] = text
+    name = " ".join(p for p in (parts.get("forenames"), parts.get("keyname"), parts.get("suffix")) if p)
+    return {"name": name, "affiliation": "; ".join(affiliations) or None}
+
+
+# ---- Kaggle snapshot (JSON Lines) ----
+
+
+def parse_snapshot_line(line: str | bytes) -> dict[str, Any]:
+    """Parse one line of arxiv-metadata-oai-snapshot.json into an entry dict."""
+    try:
+        obj = json.loads(line)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ArxivParseError(f"not JSON: {exc}") from exc
+    if not isinstance(obj, dict):
+        raise ArxivParseError("snapshot line is not a JSON object")
+    if not obj.get("id") or not isinstance(obj["id"], str):
+        raise ArxivParseError("snapshot line has no id")
+    entry = new_entry()
+    entry["arxiv_id"] = _id_or_parse_error(obj["id"], "snapshot id")[0]
+    entry["title"] = collapse_ws(obj.get("title") or "")
+    entry["abstract"] = normalize_abstract(obj.get("abstract") or "")
+    entry["authors"] = _snapshot_authors(obj)
+    cats = (obj.get("categories") or "").split()
+    entry["primary_category"] = cats[0] if cats else None
+    entry["categories"] = _categories(None, cats)
+    entry["comment"] = optional_text(obj.get("comments"))
+    entry["journal_ref"] = optional_text(obj.get("journal-ref"))
+    _set_dois(entry, obj.get("doi"))
+    entry["license"] = optional_text(obj.get("license"))
+    for v in obj.get("versions") or []:
+        number = _int(str(v.get("version", "")).lstrip("v"))
+        if number is None:
+            raise ArxivParseError(f"snapshot {obj['id']}: bad version {v!r}")
+        date: datetime | None = parse_datetime(v.get("created"))
+        entry["versions"].append({"version": number, "date": date, "size": v.get("size")})
+    _finish_versions(entry)
+    return entry
+
+
+def _snapshot_authors(obj: dict[str, Any]) -> list[dict[str, str | None]]:
+    """Names from the raw `authors` string (TeX kept); affiliations from authors_parsed."""
+    authors = split_authors(obj.get("authors"))
+    parsed = obj.get("authors_parsed") or []
+    if len(parsed) == len(authors):
+        for author, p in zip(authors, parsed):
+            extra = [collapse_ws(a) for a in p[3:] if isinstance(a, str) and a.strip()]
+            if extra and not author["affiliation"]:
+                author["affiliation"] = "; ".join(extra)
+    return authors

@@ -1,0 +1,179 @@
+"""Storage for papers, their versions, the category taxonomy, daily listings and ingest state."""
+
+from django.db import models
+
+
+class Category(models.Model):
+    """An arXiv category (e.g. ``cs.LG``); alias codes (``math.IT`` for ``cs.IT``) are merged."""
+
+    code = models.CharField(max_length=32, unique=True)
+    name = models.CharField(max_length=200)
+    archive = models.CharField(max_length=32, db_index=True)
+    group = models.CharField(max_length=64, blank=True)
+    aliases = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name_plural = "categories"
+
+    def __str__(self) -> str:
+        return f"{self.code} — {self.name}"
+
+
+class PaperQuerySet(models.QuerySet):
+    """Reusable filters over papers."""
+
+    def in_category(self, code: str) -> "PaperQuerySet":
+        """Papers whose primary or cross-list categories include ``code``."""
+        return self.filter(listing_entries__category=code).distinct()
+
+
+class Paper(models.Model):
+    """One arXiv paper, keyed by its bare id; source text beside its pre-rendered HTML."""
+
+    arxiv_id = models.CharField(max_length=64, unique=True)
+    latest_version = models.PositiveIntegerField(default=1)
+    title = models.TextField()
+    abstract = models.TextField(blank=True)
+    authors = models.JSONField(default=list, blank=True)  # [{"name": ..., "affiliation": ...}]
+    authors_text = models.TextField(blank=True)  # "A, B, C" unicode, for search and display
+    primary_category = models.CharField(max_length=32, db_index=True)
+    categories = models.JSONField(default=list, blank=True)  # primary first
+    first_published = models.DateTimeField(null=True, blank=True)
+    updated = models.DateTimeField(null=True, blank=True)
+    announce_date = models.DateField(null=True, blank=True, db_index=True)
+    comment = models.TextField(blank=True)
+    journal_ref = models.TextField(blank=True)
+    doi = models.CharField(max_length=255, blank=True)
+    license = models.CharField(max_length=255, blank=True)
+    # Written only by services.paper_render, from the renderer.
+    title_html = models.TextField(blank=True)
+    title_plain = models.TextField(blank=True)
+    abstract_html = models.TextField(blank=True)
+    abstract_plain = models.TextField(blank=True)
+    renderer_version = models.CharField(max_length=100, blank=True, db_index=True)
+    # Hash of the source fields: a re-ingest of identical metadata is a cheap no-op.
+    source_hash = models.CharField(max_length=40, blank=True)
+    note = models.TextField(blank=True, help_text="Markdown with math, shown on the paper page.")
+    note_html = models.TextField(blank=True)
+    stars = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    modified_at = models.DateTimeField(auto_now=True)
+
+    objects = PaperQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-arxiv_id"]
+
+    def __str__(self) -> str:
+        return f"{self.arxiv_id}: {self.title[:80]}"
+
+    @property
+    def abs_url(self) -> str:
+        """arXiv's abstract page."""
+        return f"https://arxiv.org/abs/{self.arxiv_id}"
+
+    @property
+    def pdf_url(self) -> str:
+        """arXiv's PDF for the latest version (we never re-host PDFs)."""
+        return f"https://arxiv.org/pdf/{self.arxiv_id}v{self.latest_version}"
+
+
+class PaperVersion(models.Model):
+    """One submitted version of a paper (withdrawals appear as versions too)."""
+
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="versions")
+    version = models.PositiveIntegerField()
+    submitted = models.DateTimeField(null=True, blank=True)
+    size = models.CharField(max_length=32, blank=True)
+    comment = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["paper", "version"]
+        constraints = [
+            models.UniqueConstraint(fields=["paper", "version"], name="paperversion_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.paper.arxiv_id}v{self.version}"
+
+
+class ListingEntry(models.Model):
+    """A paper's appearance in one category's announcement of one day."""
+
+    SECTIONS = [("new", "New"), ("cross", "Cross-lists"), ("replace", "Replacements")]
+
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="listing_entries")
+    category = models.CharField(max_length=32)
+    issue_date = models.DateField()
+    section = models.CharField(max_length=8, choices=SECTIONS)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["issue_date", "category", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["paper", "category", "issue_date"], name="listingentry_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["category", "issue_date", "section", "position"])]
+
+    def __str__(self) -> str:
+        return f"{self.category} {self.issue_date} {self.section}: {self.paper_id}"
+
+
+class ArxivThrottle(models.Model):
+    """The single row that spaces requests to arXiv across every process and machine."""
+
+    key = models.CharField(max_length=32, unique=True, default="arxiv")
+    holder = models.CharField(max_length=200, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    next_free_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.key}: next free {self.next_free_at}"
+
+
+class HarvestState(models.Model):
+    """Where the last successful OAI-PMH harvest of a set ended (its responseDate)."""
+
+    set_spec = models.CharField(max_length=64, unique=True)  # "" means all of arXiv
+    last_response_date = models.DateField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.set_spec or '*'} until {self.last_response_date}"
+
+
+class SnapshotImport(models.Model):
+    """Progress of a bulk snapshot import, so an interrupted import resumes where it stopped."""
+
+    path = models.CharField(max_length=500)
+    file_size = models.BigIntegerField()
+    file_mtime = models.FloatField()
+    lines_done = models.BigIntegerField(default=0)
+    byte_offset = models.BigIntegerField(default=0)
+    finished = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["path", "file_size", "file_mtime"], name="snapshotimport_unique"
+            )
+        ]
+
+
+class PaperRequest(models.Model):
+    """An on-demand fetch of a paper that a reader asked for but we do not have yet."""
+
+    STATUSES = [("pending", "pending"), ("not_found", "not found"), ("failed", "failed")]
+
+    arxiv_id = models.CharField(max_length=64, unique=True)
+    status = models.CharField(max_length=16, choices=STATUSES, default="pending")
+    error = models.TextField(blank=True)
+    requested_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.arxiv_id}: {self.status}"

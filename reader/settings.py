@@ -1,0 +1,235 @@
+"""Settings: environment variables with embedded defaults (one module; see README "Settings").
+
+Defaults give a single-machine setup with no services: an SQLite file and kombu's filesystem
+broker under READER_DATA_DIR. Scaling out means setting DATABASE_URL and CELERY_BROKER_URL.
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    """Read a boolean environment variable ("1", "true", "yes" are true)."""
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_list(name: str, default: str = "") -> list[str]:
+    """Read a comma- or space-separated list from the environment."""
+    raw = os.environ.get(name, default)
+    return [item for item in raw.replace(",", " ").split() if item]
+
+
+DEBUG = env_bool("DJANGO_DEBUG", False)
+
+# https://docs.djangoproject.com/en/5.2/ref/settings/#secret-key
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "DJANGO_SECRET_KEY is not set. Set it, or set DJANGO_DEBUG=1 for development."
+        )
+    SECRET_KEY = "django-insecure-development-key-do-not-use-in-production"
+
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
+if not DEBUG and not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS is required when DJANGO_DEBUG is off.")
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
+
+READER_DATA_DIR = Path(os.environ.get("READER_DATA_DIR", BASE_DIR / "var")).resolve()
+READER_DATA_DIR.mkdir(parents=True, exist_ok=True)
+READER_SHARED_DIR = Path(os.environ.get("READER_SHARED_DIR", BASE_DIR.parent / "shared"))
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.postgres",
+    "reader",
+    "demos",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "reader.middleware.ContentSecurityPolicyMiddleware",
+]
+
+ROOT_URLCONF = "reader.urls"
+WSGI_APPLICATION = "reader.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# https://github.com/jazzband/dj-database-url
+DATABASES = {
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL", f"sqlite:///{READER_DATA_DIR / 'db.sqlite3'}"),
+        conn_max_age=0,
+    )
+}
+DATABASE_IS_SQLITE = DATABASES["default"]["ENGINE"].endswith("sqlite3")
+if DATABASE_IS_SQLITE:
+    # WAL + IMMEDIATE transactions + a timeout: web, worker and beat share one file without
+    # "database is locked" (https://docs.djangoproject.com/en/5.2/ref/databases/#sqlite-notes).
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
+else:
+    DATABASES["default"]["CONN_MAX_AGE"] = 60
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["REDIS_CACHE_URL"]}
+        if os.environ.get("REDIS_CACHE_URL")
+        else {
+            # A database cache works across processes on the embedded default (rate limits).
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "reader_cache",
+        }
+    )
+}
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = READER_DATA_DIR / "staticfiles"
+MEDIA_URL = "media/"
+MEDIA_ROOT = READER_DATA_DIR / "media"
+
+# ---- production hardening (debug off) ----
+if not DEBUG:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = 31536000
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+
+# ---- arXiv ingest ----
+ARXIV_API_URL = os.environ.get("ARXIV_API_URL", "https://export.arxiv.org/api/query")
+ARXIV_OAI_URL = os.environ.get("ARXIV_OAI_URL", "https://oaipmh.arxiv.org/oai")
+ARXIV_RSS_URL = os.environ.get("ARXIV_RSS_URL", "https://rss.arxiv.org/rss")
+ARXIV_CATEGORIES = env_list(
+    "ARXIV_CATEGORIES", os.environ.get("READER_ARXIV_CATEGORIES", "cs.LG,cs.CL,cs.CV,cs.AI,stat.ML")
+)
+ARXIV_CONTACT = os.environ.get("READER_ARXIV_CONTACT", "")
+# arXiv asks for one request every 3 s from the whole deployment
+# (https://info.arxiv.org/help/api/tou.html); the limiter row enforces it across processes.
+ARXIV_MIN_INTERVAL = float(os.environ.get("ARXIV_MIN_INTERVAL", "3.0"))
+ARXIV_TIMEOUT = float(os.environ.get("ARXIV_TIMEOUT", "30"))
+
+# ---- Celery (https://docs.celeryq.dev/en/stable/userguide/configuration.html) ----
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://")
+CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}
+if CELERY_BROKER_URL.startswith("filesystem"):
+    _broker_dir = READER_DATA_DIR / "celery" / "queue"
+    _processed_dir = READER_DATA_DIR / "celery" / "processed"
+    for _d in (_broker_dir, _processed_dir):
+        _d.mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_broker_dir),
+        "data_folder_out": str(_broker_dir),
+        "processed_folder": str(_processed_dir),
+        "store_processed": False,
+    }
+elif CELERY_BROKER_URL.startswith("redis"):
+    # Longer than any hard time limit, or a long run is delivered twice while still running.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 7200}
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_RESULT_BACKEND = None
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_ROUTES = {"demos.tasks.demo_run_execute_task": {"queue": "demos"}}
+CELERY_TASK_SOFT_TIME_LIMIT = 300
+CELERY_TASK_TIME_LIMIT = 360
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TIMEZONE = "America/New_York"
+CELERY_BEAT_SCHEDULE_FILENAME = str(READER_DATA_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE = {
+    # arXiv announces Sun-Thu 20:00 ET; fetch at 20:45 once feeds are rebuilt.
+    # https://crontab.guru/#45_20_*_*_0-4
+    "papers-ingest-daily": {
+        "task": "reader.tasks.papers_ingest_new_task",
+        "schedule": crontab(minute=45, hour=20, day_of_week="0-4"),
+    },
+    # Retry shortly after midnight ET, when RSS "days" roll over (stale-feed guard).
+    # https://crontab.guru/#30_0_*_*_1-5
+    "papers-ingest-daily-retry": {
+        "task": "reader.tasks.papers_ingest_new_task",
+        "schedule": crontab(minute=30, hour=0, day_of_week="1-5"),
+    },
+    # https://crontab.guru/#0_3_*_*_*
+    "papers-rerender-stale": {
+        "task": "reader.tasks.papers_rerender_stale_task",
+        "schedule": crontab(minute=0, hour=3),
+    },
+    # https://crontab.guru/#*/5_*_*_*_*
+    "demo-runs-fail-stale": {
+        "task": "demos.tasks.demo_runs_fail_stale_task",
+        "schedule": crontab(minute="*/5"),
+    },
+}
+
+# ---- demos ----
+DEMOS_SIZES = env_list("DEMOS_SIZES", "smoke")
+DEMOS_MAX_QUEUED = int(os.environ.get("DEMOS_MAX_QUEUED", "20"))
+DEMOS_RUNS_PER_MINUTE = int(os.environ.get("DEMOS_RUNS_PER_MINUTE", "10"))
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+}

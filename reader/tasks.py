@@ -1,0 +1,60 @@
+"""Thin Celery wrappers around reader services (ids and JSON scalars only)."""
+
+import logging
+
+import requests
+from celery import shared_task
+
+from reader.arxiv import ArxivUnavailable
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(
+    autoretry_for=(requests.ConnectionError, requests.Timeout, ArxivUnavailable),
+    retry_backoff=60,
+    retry_backoff_max=1800,
+    retry_jitter=True,
+    max_retries=5,
+)
+def papers_ingest_new_task(categories: list[str] | None = None) -> str:
+    """Ingest today's announcements for ``categories`` (default: ARXIV_CATEGORIES)."""
+    from django.conf import settings
+
+    from reader.services import papers_ingest_new
+
+    report = papers_ingest_new(categories=categories or settings.ARXIV_CATEGORIES)
+    logger.info("daily ingest: %s", report.summary())
+    return report.summary()
+
+
+@shared_task
+def papers_rerender_stale_task() -> int:
+    """Re-render papers whose stored renderer version is outdated."""
+    from reader.services import papers_rerender_stale
+
+    return papers_rerender_stale(progress=False)
+
+
+@shared_task(
+    autoretry_for=(requests.ConnectionError, requests.Timeout, ArxivUnavailable),
+    retry_backoff=30,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=3,
+)
+def paper_fetch_task(arxiv_id: str) -> str:
+    """Fetch one missing paper that a reader asked for."""
+    from reader.services import paper_fetch
+
+    return paper_fetch(arxiv_id=arxiv_id)
+
+
+@shared_task
+def papers_ingest_files_task(paths: list[str]) -> str:
+    """Ingest saved arXiv responses (files readable by the worker) in the background."""
+    from reader.services import papers_ingest_files
+
+    report = papers_ingest_files(paths=paths)
+    logger.info("file ingest: %s", report.summary())
+    return report.summary()

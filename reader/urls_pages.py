@@ -1,0 +1,3 @@
+"""Reader pages (listings, papers, search, feeds, exports)."""
+
+urlpatterns: list = []

@@ -17,8 +17,13 @@ class PaperAdmin(admin.ModelAdmin):
     list_filter = ("primary_category",)
     search_fields = ("arxiv_id", "title", "authors_text", "abstract", "doi")
     readonly_fields = (
-        "title_html", "abstract_html", "note_html", "renderer_version", "source_hash",
-        "created_at", "modified_at",
+        "title_html",
+        "abstract_html",
+        "note_html",
+        "renderer_version",
+        "source_hash",
+        "created_at",
+        "modified_at",
     )
     inlines = [PaperVersionInline]
 

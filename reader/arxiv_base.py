@@ -58,7 +58,9 @@ class ArxivUnavailable(Exception):
 
     def __init__(self, message: str = "arXiv unavailable", retry_after: float | None = None):
         self.retry_after = retry_after
-        super().__init__(message if retry_after is None else f"{message} (retry after {retry_after:g} s)")
+        super().__init__(
+            message if retry_after is None else f"{message} (retry after {retry_after:g} s)"
+        )
 
 
 @dataclass
@@ -229,10 +231,11 @@ def split_authors(text: str | None) -> list[dict[str, str | None]]:
     text = collapse_ws(text)
     if not text:
         return []
+    text, legend = _pop_legend(text)
     authors: list[dict[str, str | None]] = []
     for part in _split_top_level(text):
         name = part.strip()
-        if not name:
+        if not name or _ET_AL.fullmatch(name):
             continue
         if name.lower() in _SUFFIXES and authors:
             # "John Smith, Jr." is one author, not two.
@@ -244,8 +247,32 @@ def split_authors(text: str | None) -> list[dict[str, str | None]]:
             if cut > 0:
                 affiliation = name[cut + 1 : -1].strip() or None
                 name = name[:cut].strip()
+        if affiliation and legend and _REFS.fullmatch(affiliation):
+            # "(1 and 2)" points into the "((1) X, (2) Y)" legend at the end.
+            refs = [legend.get(n) for n in re.findall(r"\d+", affiliation)]
+            affiliation = "; ".join(r for r in refs if r) or affiliation
         authors.append({"name": name, "affiliation": affiliation})
     return authors
+
+
+_ET_AL = re.compile(r"et\.? al\.?", re.IGNORECASE)
+_REFS = re.compile(r"\d+(?:\s*(?:,|and|&)\s*\d+)*")
+_LEGEND_ITEM = re.compile(r"\s*\((\d+)\)\s*")
+
+
+def _pop_legend(text: str) -> tuple[str, dict[str, str]]:
+    """Split off a trailing numbered affiliation legend '((1) MIT, (2) CERN)', if any."""
+    if not text.endswith(")"):
+        return text, {}
+    cut = _trailing_group_start(text)
+    inner = text[cut + 1 : -1] if cut > 0 else ""
+    if not re.match(r"\(\d+\)", inner):
+        return text, {}
+    parts = _LEGEND_ITEM.split(inner)[1:]  # ['1', 'MIT, ', '2', 'CERN']
+    legend = {
+        parts[i]: parts[i + 1].strip().rstrip(",;").strip() for i in range(0, len(parts) - 1, 2)
+    }
+    return text[:cut].strip(), legend
 
 
 def _trailing_group_start(name: str) -> int:

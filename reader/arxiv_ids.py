@@ -108,7 +108,9 @@ def oai_set_for_category(category: str) -> str:
     """OAI-PMH setSpec for a category or archive: cs.LG -> cs:cs:LG, hep-th -> physics:hep-th."""
     code = category.strip()
     archive, _, sub = code.partition(".")
-    if not re.fullmatch(r"[a-z]+(?:-[a-z]+)*", archive) or (sub and not re.fullmatch(r"[A-Za-z-]+", sub)):
+    if not re.fullmatch(r"[a-z]+(?:-[a-z]+)*", archive) or (
+        sub and not re.fullmatch(r"[A-Za-z-]+", sub)
+    ):
         raise ValueError(f"not an arXiv category: {category!r}")
     if archive in _PHYSICS_ARCHIVES:
         # Physics sets stop at the archive (physics:astro-ph covers astro-ph.CO).

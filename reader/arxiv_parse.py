@@ -131,7 +131,9 @@ def _api_entry(el: etree._Element, query: str | None) -> dict[str, Any]:
     if "/api/errors" in raw_id:
         # The error "paper" (HTTP 400 since 2025): never let it through as data.
         reason = raw_id.partition("#")[2] or None
-        raise ArxivApiError(collapse_ws(summary) or reason or "unknown error", reason=reason, query=query)
+        raise ArxivApiError(
+            collapse_ws(summary) or reason or "unknown error", reason=reason, query=query
+        )
     arxiv_id, version = _id_or_parse_error(raw_id.rpartition("/abs/")[2], "API entry id")
     entry["arxiv_id"], entry["version"] = arxiv_id, version
     entry["abstract"] = normalize_abstract(summary)
@@ -308,7 +310,9 @@ def _oai_author(el: etree._Element) -> dict[str, str | None]:
                 affiliations.append(text)
         elif text:
             parts[local] = text
-    name = " ".join(p for p in (parts.get("forenames"), parts.get("keyname"), parts.get("suffix")) if p)
+    name = " ".join(
+        p for p in (parts.get("forenames"), parts.get("keyname"), parts.get("suffix")) if p
+    )
     return {"name": name, "affiliation": "; ".join(affiliations) or None}
 
 
@@ -329,7 +333,9 @@ def parse_snapshot_line(line: str | bytes) -> dict[str, Any]:
     entry["arxiv_id"] = _id_or_parse_error(obj["id"], "snapshot id")[0]
     entry["title"] = collapse_ws(obj.get("title") or "")
     entry["abstract"] = normalize_abstract(obj.get("abstract") or "")
-    entry["authors"] = _snapshot_authors(obj)
+    # Names and affiliations from the raw string, exactly as arXivRaw gives them, so a
+    # snapshot row and a later OAI harvest of the same paper compare equal.
+    entry["authors"] = split_authors(obj.get("authors"))
     cats = (obj.get("categories") or "").split()
     entry["primary_category"] = cats[0] if cats else None
     entry["categories"] = _categories(None, cats)
@@ -345,15 +351,3 @@ def parse_snapshot_line(line: str | bytes) -> dict[str, Any]:
         entry["versions"].append({"version": number, "date": date, "size": v.get("size")})
     _finish_versions(entry)
     return entry
-
-
-def _snapshot_authors(obj: dict[str, Any]) -> list[dict[str, str | None]]:
-    """Names from the raw `authors` string (TeX kept); affiliations from authors_parsed."""
-    authors = split_authors(obj.get("authors"))
-    parsed = obj.get("authors_parsed") or []
-    if len(parsed) == len(authors):
-        for author, p in zip(authors, parsed):
-            extra = [collapse_ws(a) for a in p[3:] if isinstance(a, str) and a.strip()]
-            if extra and not author["affiliation"]:
-                author["affiliation"] = "; ".join(extra)
-    return authors

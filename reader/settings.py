@@ -113,7 +113,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["REDIS_CACHE_URL"]}
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["REDIS_CACHE_URL"],
+        }
         if os.environ.get("REDIS_CACHE_URL")
         else {
             # A database cache works across processes on the embedded default (rate limits).
@@ -165,6 +168,7 @@ ARXIV_CONTACT = os.environ.get("READER_ARXIV_CONTACT", "")
 # (https://info.arxiv.org/help/api/tou.html); the limiter row enforces it across processes.
 ARXIV_MIN_INTERVAL = float(os.environ.get("ARXIV_MIN_INTERVAL", "3.0"))
 ARXIV_TIMEOUT = float(os.environ.get("ARXIV_TIMEOUT", "30"))
+ARXIV_BACKOFF = float(os.environ.get("ARXIV_BACKOFF", "3.0"))  # first retry delay, doubling
 
 # ---- Celery (https://docs.celeryq.dev/en/stable/userguide/configuration.html) ----
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://")

@@ -72,8 +72,10 @@ def split_name(name: str) -> tuple[str, str] | None:
     lowered = [t.lower() for t in tokens]
     if lowered[0] == "the" or any(t in _GROUP_WORDS or t in ("and", "et") for t in lowered):
         return None
+    if tokens[0] in _PARTICLES or (lowered[-1] in _SUFFIXES and len(tokens) == 2):
+        return None  # "da Silva", "Smith Jr.": no given name to split off
     suffix = ""
-    if lowered[-1] in _SUFFIXES and len(tokens) > 2:
+    if lowered[-1] in _SUFFIXES:
         # "Martin Luther King Jr." -> family "King Jr." (how BibTeX and Zotero both read it)
         suffix, tokens = " " + tokens[-1], tokens[:-1]
     # The family name starts at the first lower-case particle after the first given name.

@@ -172,18 +172,13 @@ def sample_amed(
     return x
 
 
-def intervals_for_nfe(name: str, nfe: int, first_step: str = "analytic") -> int | None:
-    """Intervals a sampler runs for an NFE budget, or None where the NFE is not reachable.
+def intervals_for_nfe(name: str, nfe: int) -> int:
+    """Intervals a sampler runs for an NFE budget: ceil(NFE / 2) for Heun and AMED, else NFE.
 
-    Heun runs ceil(NFE / 2) intervals (NFE + 1 evaluations at odd NFE); AMED with the analytic
-    first step needs odd NFE (2 n - 1), without it even NFE (2 n).
+    Heun then spends NFE + 1 evaluations at odd NFE (design/demos.md §3.2); AMED spends 2 n - 1
+    with its analytic first step (odd NFE exactly) and 2 n without it.
     """
-    if name == "heun":
-        return (nfe + 1) // 2
-    if name == "amed":
-        extra = 1 if first_step == "analytic" else 0
-        return (nfe + extra) // 2 if (nfe + extra) % 2 == 0 else None
-    return nfe
+    return (nfe + 1) // 2 if name in ("heun", "amed") else nfe
 
 
 def evaluations(name: str, intervals: int, first_step: str = "analytic") -> int:

@@ -5,138 +5,231 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='ArxivThrottle',
+            name="ArxivThrottle",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(default='arxiv', max_length=32, unique=True)),
-                ('holder', models.CharField(blank=True, max_length=200)),
-                ('lease_until', models.DateTimeField(blank=True, null=True)),
-                ('next_free_at', models.DateTimeField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.CharField(default="arxiv", max_length=32, unique=True)),
+                ("holder", models.CharField(blank=True, max_length=200)),
+                ("lease_until", models.DateTimeField(blank=True, null=True)),
+                ("next_free_at", models.DateTimeField(blank=True, null=True)),
             ],
         ),
         migrations.CreateModel(
-            name='Category',
+            name="Category",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=32, unique=True)),
-                ('name', models.CharField(max_length=200)),
-                ('archive', models.CharField(db_index=True, max_length=32)),
-                ('group', models.CharField(blank=True, max_length=64)),
-                ('aliases', models.JSONField(blank=True, default=list)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=32, unique=True)),
+                ("name", models.CharField(max_length=200)),
+                ("archive", models.CharField(db_index=True, max_length=32)),
+                ("group", models.CharField(blank=True, max_length=64)),
+                ("aliases", models.JSONField(blank=True, default=list)),
             ],
             options={
-                'verbose_name_plural': 'categories',
-                'ordering': ['code'],
+                "verbose_name_plural": "categories",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='HarvestState',
+            name="HarvestState",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('set_spec', models.CharField(max_length=64, unique=True)),
-                ('last_response_date', models.DateField(blank=True, null=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("set_spec", models.CharField(max_length=64, unique=True)),
+                ("last_response_date", models.DateField(blank=True, null=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
         ),
         migrations.CreateModel(
-            name='Paper',
+            name="Paper",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('arxiv_id', models.CharField(max_length=64, unique=True)),
-                ('latest_version', models.PositiveIntegerField(default=1)),
-                ('title', models.TextField()),
-                ('abstract', models.TextField(blank=True)),
-                ('authors', models.JSONField(blank=True, default=list)),
-                ('authors_text', models.TextField(blank=True)),
-                ('primary_category', models.CharField(db_index=True, max_length=32)),
-                ('categories', models.JSONField(blank=True, default=list)),
-                ('first_published', models.DateTimeField(blank=True, null=True)),
-                ('updated', models.DateTimeField(blank=True, null=True)),
-                ('announce_date', models.DateField(blank=True, db_index=True, null=True)),
-                ('comment', models.TextField(blank=True)),
-                ('journal_ref', models.TextField(blank=True)),
-                ('doi', models.CharField(blank=True, max_length=255)),
-                ('license', models.CharField(blank=True, max_length=255)),
-                ('title_html', models.TextField(blank=True)),
-                ('title_plain', models.TextField(blank=True)),
-                ('abstract_html', models.TextField(blank=True)),
-                ('abstract_plain', models.TextField(blank=True)),
-                ('renderer_version', models.CharField(blank=True, db_index=True, max_length=100)),
-                ('source_hash', models.CharField(blank=True, max_length=40)),
-                ('note', models.TextField(blank=True, help_text='Markdown with math, shown on the paper page.')),
-                ('note_html', models.TextField(blank=True)),
-                ('stars', models.PositiveIntegerField(default=0)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('modified_at', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("arxiv_id", models.CharField(max_length=64, unique=True)),
+                ("latest_version", models.PositiveIntegerField(default=1)),
+                ("title", models.TextField()),
+                ("abstract", models.TextField(blank=True)),
+                ("authors", models.JSONField(blank=True, default=list)),
+                ("authors_text", models.TextField(blank=True)),
+                ("primary_category", models.CharField(db_index=True, max_length=32)),
+                ("categories", models.JSONField(blank=True, default=list)),
+                ("first_published", models.DateTimeField(blank=True, null=True)),
+                ("updated", models.DateTimeField(blank=True, null=True)),
+                ("announce_date", models.DateField(blank=True, db_index=True, null=True)),
+                ("comment", models.TextField(blank=True)),
+                ("journal_ref", models.TextField(blank=True)),
+                ("doi", models.CharField(blank=True, max_length=255)),
+                ("license", models.CharField(blank=True, max_length=255)),
+                ("title_html", models.TextField(blank=True)),
+                ("title_plain", models.TextField(blank=True)),
+                ("abstract_html", models.TextField(blank=True)),
+                ("abstract_plain", models.TextField(blank=True)),
+                ("renderer_version", models.CharField(blank=True, db_index=True, max_length=100)),
+                ("source_hash", models.CharField(blank=True, max_length=40)),
+                (
+                    "note",
+                    models.TextField(
+                        blank=True, help_text="Markdown with math, shown on the paper page."
+                    ),
+                ),
+                ("note_html", models.TextField(blank=True)),
+                ("stars", models.PositiveIntegerField(default=0)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("modified_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'ordering': ['-arxiv_id'],
+                "ordering": ["-arxiv_id"],
             },
         ),
         migrations.CreateModel(
-            name='PaperRequest',
+            name="PaperRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('arxiv_id', models.CharField(max_length=64, unique=True)),
-                ('status', models.CharField(choices=[('pending', 'pending'), ('not_found', 'not found'), ('failed', 'failed')], default='pending', max_length=16)),
-                ('error', models.TextField(blank=True)),
-                ('requested_at', models.DateTimeField()),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("arxiv_id", models.CharField(max_length=64, unique=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "pending"),
+                            ("not_found", "not found"),
+                            ("failed", "failed"),
+                        ],
+                        default="pending",
+                        max_length=16,
+                    ),
+                ),
+                ("error", models.TextField(blank=True)),
+                ("requested_at", models.DateTimeField()),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
             ],
         ),
         migrations.CreateModel(
-            name='SnapshotImport',
+            name="SnapshotImport",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('path', models.CharField(max_length=500)),
-                ('file_size', models.BigIntegerField()),
-                ('file_mtime', models.FloatField()),
-                ('lines_done', models.BigIntegerField(default=0)),
-                ('byte_offset', models.BigIntegerField(default=0)),
-                ('finished', models.BooleanField(default=False)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("path", models.CharField(max_length=500)),
+                ("file_size", models.BigIntegerField()),
+                ("file_mtime", models.FloatField()),
+                ("lines_done", models.BigIntegerField(default=0)),
+                ("byte_offset", models.BigIntegerField(default=0)),
+                ("finished", models.BooleanField(default=False)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('path', 'file_size', 'file_mtime'), name='snapshotimport_unique')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("path", "file_size", "file_mtime"), name="snapshotimport_unique"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ListingEntry',
+            name="ListingEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('category', models.CharField(max_length=32)),
-                ('issue_date', models.DateField()),
-                ('section', models.CharField(choices=[('new', 'New'), ('cross', 'Cross-lists'), ('replace', 'Replacements')], max_length=8)),
-                ('position', models.PositiveIntegerField(default=0)),
-                ('paper', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='listing_entries', to='reader.paper')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("category", models.CharField(max_length=32)),
+                ("issue_date", models.DateField()),
+                (
+                    "section",
+                    models.CharField(
+                        choices=[
+                            ("new", "New"),
+                            ("cross", "Cross-lists"),
+                            ("replace", "Replacements"),
+                        ],
+                        max_length=8,
+                    ),
+                ),
+                ("position", models.PositiveIntegerField(default=0)),
+                (
+                    "paper",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="listing_entries",
+                        to="reader.paper",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['issue_date', 'category', 'position'],
-                'indexes': [models.Index(fields=['category', 'issue_date', 'section', 'position'], name='reader_list_categor_ff8924_idx')],
-                'constraints': [models.UniqueConstraint(fields=('paper', 'category', 'issue_date'), name='listingentry_unique')],
+                "ordering": ["issue_date", "category", "position"],
+                "indexes": [
+                    models.Index(
+                        fields=["category", "issue_date", "section", "position"],
+                        name="reader_list_categor_ff8924_idx",
+                    )
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("paper", "category", "issue_date"), name="listingentry_unique"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='PaperVersion',
+            name="PaperVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField()),
-                ('submitted', models.DateTimeField(blank=True, null=True)),
-                ('size', models.CharField(blank=True, max_length=32)),
-                ('comment', models.TextField(blank=True)),
-                ('paper', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='versions', to='reader.paper')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField()),
+                ("submitted", models.DateTimeField(blank=True, null=True)),
+                ("size", models.CharField(blank=True, max_length=32)),
+                ("comment", models.TextField(blank=True)),
+                (
+                    "paper",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="versions",
+                        to="reader.paper",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['paper', 'version'],
-                'constraints': [models.UniqueConstraint(fields=('paper', 'version'), name='paperversion_unique')],
+                "ordering": ["paper", "version"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("paper", "version"), name="paperversion_unique")
+                ],
             },
         ),
     ]

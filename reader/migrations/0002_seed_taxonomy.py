@@ -13,8 +13,13 @@ def seed(apps, schema_editor):
         aliases_of.setdefault(canonical, []).append(alias)
     Category.objects.bulk_create(
         [
-            Category(code=code, name=name, group=group, archive=archive_of(code),
-                     aliases=sorted(aliases_of.get(code, [])))
+            Category(
+                code=code,
+                name=name,
+                group=group,
+                archive=archive_of(code),
+                aliases=sorted(aliases_of.get(code, [])),
+            )
             for code, name, group in all_categories()
         ],
         ignore_conflicts=True,

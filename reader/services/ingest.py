@@ -63,6 +63,7 @@ def arxiv_client() -> ArxivClient:
         user_agent=user_agent,
         slot=arxiv_slot,
         timeout=settings.ARXIV_TIMEOUT,
+        backoff=settings.ARXIV_BACKOFF,
     )
 
 
@@ -95,14 +96,20 @@ def _apply_pages(
 
 
 def papers_ingest_new(
-    *, categories: Iterable[str], client: ArxivClient | None = None, progress: Progress | None = None
+    *,
+    categories: Iterable[str],
+    client: ArxivClient | None = None,
+    progress: Progress | None = None,
 ) -> IngestReport:
     """Today's announcements (new, cross, replacements) from the RSS feed of each category."""
     client, report = client or arxiv_client(), IngestReport()
     for category in categories:
         _apply_pages(
-            client.feed(category), report, what=f"feed {category}",
-            listing_category=category, progress=progress,
+            client.feed(category),
+            report,
+            what=f"feed {category}",
+            listing_category=category,
+            progress=progress,
         )
     return report
 
@@ -117,13 +124,17 @@ def papers_ingest_oai(
     """Incremental OAI-PMH harvest; continues from the last stored responseDate per set."""
     client, report = client or arxiv_client(), IngestReport()
     for category in list(categories) or [""]:
-        set_spec = arxiv.oai_set_for(category) if category else None
+        set_spec = arxiv.oai_set_for_category(category) if category else None
         state, _ = HarvestState.objects.get_or_create(set_spec=set_spec or "")
-        from_date = since or (state.last_response_date.isoformat() if state.last_response_date else None)
+        from_date = since or (
+            state.last_response_date.isoformat() if state.last_response_date else None
+        )
         failed_before = len(report.failures)
         results = _apply_pages(
-            client.oai_list_records(set_spec, from_date), report,
-            what=f"oai {set_spec or 'all'}", progress=progress,
+            client.oai_list_records(set_spec, from_date),
+            report,
+            what=f"oai {set_spec or 'all'}",
+            progress=progress,
         )
         if len(report.failures) == failed_before and results and results[0].response_date:
             with transaction.atomic():
@@ -140,7 +151,8 @@ def papers_ingest_ids(
     wanted = []
     for raw in ids:
         try:
-            wanted.append(arxiv.normalize_id(raw)[0])
+            bare, version = arxiv.normalize_id(raw)
+            wanted.append(f"{bare}v{version}" if version else bare)
         except arxiv.InvalidArxivId as exc:
             report.fail(raw, exc)
     if wanted:
@@ -149,16 +161,23 @@ def papers_ingest_ids(
 
 
 def papers_ingest_query(
-    *, query: str, max_results: int = 100, client: ArxivClient | None = None,
+    *,
+    query: str,
+    max_results: int = 100,
+    client: ArxivClient | None = None,
     progress: Progress | None = None,
 ) -> IngestReport:
     """An API search, paged."""
     client, report = client or arxiv_client(), IngestReport()
-    _apply_pages(client.api_query(query, max_results), report, what=f"query {query!r}", progress=progress)
+    _apply_pages(
+        client.api_query(query, max_results), report, what=f"query {query!r}", progress=progress
+    )
     return report
 
 
-def papers_ingest_files(*, paths: Iterable[str | Path], progress: Progress | None = None) -> IngestReport:
+def papers_ingest_files(
+    *, paths: Iterable[str | Path], progress: Progress | None = None
+) -> IngestReport:
     """Saved responses in any supported format, detected from the content; one page per file."""
     report = IngestReport()
     for path in paths:

@@ -19,11 +19,24 @@ logger = logging.getLogger(__name__)
 
 # Fields copied from a parsed entry; the hash over them makes a re-ingest a no-op.
 SOURCE_FIELDS = (
-    "latest_version", "title", "abstract", "authors", "primary_category", "categories",
-    "first_published", "updated", "comment", "journal_ref", "doi", "license",
+    "latest_version",
+    "title",
+    "abstract",
+    "authors",
+    "primary_category",
+    "categories",
+    "first_published",
+    "updated",
+    "comment",
+    "journal_ref",
+    "doi",
+    "license",
 )
 SECTION_OF_ANNOUNCE_TYPE = {
-    "new": "new", "cross": "cross", "replace": "replace", "replace-cross": "replace",
+    "new": "new",
+    "cross": "cross",
+    "replace": "replace",
+    "replace-cross": "replace",
 }
 BATCH_SIZE = 500
 
@@ -193,12 +206,21 @@ def papers_upsert(entries: Iterable[dict], *, listing_category: str | None = Non
         if to_update:
             Paper.objects.bulk_update(
                 to_update,
-                [*SOURCE_FIELDS, "source_hash", "announce_date", "title_html", "title_plain",
-                 "abstract_html", "abstract_plain", "authors_text", "renderer_version"],
+                [
+                    *SOURCE_FIELDS,
+                    "source_hash",
+                    "announce_date",
+                    "title_html",
+                    "title_plain",
+                    "abstract_html",
+                    "abstract_plain",
+                    "authors_text",
+                    "renderer_version",
+                ],
                 batch_size=BATCH_SIZE,
             )
-        counts["new"] += len(to_create)
-        counts["updated"] += len(to_update)
+        counts.update(new=len(to_create), updated=len(to_update))
+        counts += Counter()  # drop zero counts so reports compare cleanly
         versions, listings = [], []
         for paper, entry, fields in touched:
             versions += _version_rows(paper, entry, fields)
@@ -235,8 +257,15 @@ def papers_rerender_stale(*, all_rows: bool = False, batch_size: int = 500, prog
                 paper_render(paper=paper)
             Paper.objects.bulk_update(
                 batch,
-                ["title_html", "title_plain", "abstract_html", "abstract_plain", "note_html",
-                 "authors_text", "renderer_version"],
+                [
+                    "title_html",
+                    "title_plain",
+                    "abstract_html",
+                    "abstract_plain",
+                    "note_html",
+                    "authors_text",
+                    "renderer_version",
+                ],
             )
         bar.update(len(batch))
     bar.close()

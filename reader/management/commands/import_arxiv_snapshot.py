@@ -13,8 +13,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("path", help="the .jsonl or .jsonl.gz file")
-        parser.add_argument("--restart", action="store_true",
-                            help="ignore a saved position and start from the first line")
+        parser.add_argument(
+            "--restart",
+            action="store_true",
+            help="ignore a saved position and start from the first line",
+        )
         parser.add_argument("--batch", type=int, default=2000, help="lines per transaction")
 
     def handle(self, *args, **opts):

@@ -11,16 +11,26 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         mode = parser.add_mutually_exclusive_group(required=True)
-        mode.add_argument("--category", action="append", metavar="CAT",
-                          help="OAI-PMH incremental harvest of a category (repeatable)")
-        mode.add_argument("--new", nargs="+", metavar="CAT",
-                          help="today's announcements from the RSS/Atom feeds")
+        mode.add_argument(
+            "--category",
+            action="append",
+            metavar="CAT",
+            help="OAI-PMH incremental harvest of a category (repeatable)",
+        )
+        mode.add_argument(
+            "--new", nargs="+", metavar="CAT", help="today's announcements from the RSS/Atom feeds"
+        )
         mode.add_argument("--ids", nargs="+", metavar="ID", help="specific papers via the API")
         mode.add_argument("--query", metavar="QUERY", help="an arXiv API search query")
-        mode.add_argument("--from-file", nargs="+", metavar="PATH",
-                          help="saved API/OAI-PMH/RSS responses (format detected)")
-        parser.add_argument("--since", metavar="YYYY-MM-DD",
-                            help="with --category: harvest from this date")
+        mode.add_argument(
+            "--from-file",
+            nargs="+",
+            metavar="PATH",
+            help="saved API/OAI-PMH/RSS responses (format detected)",
+        )
+        parser.add_argument(
+            "--since", metavar="YYYY-MM-DD", help="with --category: harvest from this date"
+        )
         parser.add_argument("--max", type=int, default=100, help="with --query: at most N results")
 
     def handle(self, *args, **opts):

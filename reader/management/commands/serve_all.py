@@ -22,13 +22,30 @@ class Command(BaseCommand):
     def handle(self, *args, **opts):
         celery = [sys.executable, "-m", "celery", "-A", "reader"]
         commands = {
-            "web": [sys.executable, "manage.py", "runserver", "--noreload",
-                    f"{opts['host']}:{opts['port']}"],
-            "worker": [*celery, "worker", "-Q", "default,demos", "--concurrency=1",
-                       "--prefetch-multiplier=1", "-l", "info", "-n", "local@%h"],
+            "web": [
+                sys.executable,
+                "manage.py",
+                "runserver",
+                "--noreload",
+                f"{opts['host']}:{opts['port']}",
+            ],
+            "worker": [
+                *celery,
+                "worker",
+                "-Q",
+                "default,demos",
+                "--concurrency=1",
+                "--prefetch-multiplier=1",
+                "-l",
+                "info",
+                "-n",
+                "local@%h",
+            ],
             "beat": [*celery, "beat", "-l", "info"],
         }
-        procs = {name: subprocess.Popen(cmd, start_new_session=True) for name, cmd in commands.items()}
+        procs = {
+            name: subprocess.Popen(cmd, start_new_session=True) for name, cmd in commands.items()
+        }
         url = f"http://{opts['host']}:{opts['port']}/"
         self.stdout.write(self.style.SUCCESS(f"Paper reader running at {url}  (Ctrl-C stops all)"))
         stopping = False

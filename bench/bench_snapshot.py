@@ -1,0 +1,97 @@
+"""Snapshot import rate into SQLite and PostgreSQL on a synthetic N-line file (default 1,000,000).
+
+The file is generated from the real sample lines in ../shared/arxiv-samples/A/kaggle with
+varied ids. Each import runs as `manage.py import_arxiv_snapshot` in a child process (peak RSS
+measured per child), then runs again on the same file: the second run must change nothing and
+be no slower. Prints a markdown table. Usage:
+
+    .venv/bin/python bench/bench_snapshot.py [--lines 1000000] [--skip-postgres]
+"""
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT.parent / "shared/arxiv-samples/A/kaggle/kaggle-snapshot_lines001-100_0704.0001-0704.0100.jsonl"
+OUT = ROOT / "var/bench"
+PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/reader_bench")
+
+
+def synth_file(lines: int) -> Path:
+    """Write `lines` snapshot lines with distinct new-style ids cycling over the samples."""
+    path = OUT / f"snapshot-{lines}.jsonl"
+    if path.exists():
+        return path
+    samples = [json.loads(line) for line in SAMPLE.read_text().splitlines() if line.strip()]
+    OUT.mkdir(parents=True, exist_ok=True)
+    with path.open("w") as out:
+        for i in range(lines):
+            obj = dict(samples[i % len(samples)])
+            month = i // 99999  # 5-digit ids from 1501 on: 2015-01, 2015-02, ...
+            obj["id"] = f"{15 + month // 12:02d}{month % 12 + 1:02d}.{i % 99999 + 1:05d}"
+            out.write(json.dumps(obj) + "\n")
+    return path
+
+
+def run_import(path: Path, env: dict) -> tuple[float, float, str]:
+    """Import once in a child; return (seconds, peak RSS MiB of the child, summary line)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    start = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, "manage.py", "import_arxiv_snapshot", str(path), "--restart", "-v0"],
+        cwd=ROOT, env=env, capture_output=True, text=True,
+    )
+    seconds = time.perf_counter() - start
+    peak = max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
+    if proc.returncode:
+        sys.exit(f"import failed:\n{proc.stderr[-3000:]}")
+    return seconds, peak, proc.stdout.strip().splitlines()[-1]
+
+
+def fresh_database(name: str, url: str | None) -> dict:
+    """Environment for a child process on an empty, migrated database."""
+    env = {**os.environ, "DJANGO_SECRET_KEY": "bench", "DJANGO_ALLOWED_HOSTS": "localhost"}
+    if url is None:
+        db = OUT / f"{name}.sqlite3"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{db}{suffix}").unlink(missing_ok=True)
+        env["DATABASE_URL"] = f"sqlite:///{db}"
+    else:
+        dbname = url.rsplit("/", 1)[1]
+        subprocess.run(["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", dbname], check=True)
+        subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", dbname], check=True)
+        env["DATABASE_URL"] = url
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+    return env
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--lines", type=int, default=1_000_000)
+    parser.add_argument("--skip-postgres", action="store_true")
+    args = parser.parse_args()
+    path = synth_file(args.lines)
+    targets = [("SQLite", None)] + ([] if args.skip_postgres else [("PostgreSQL", PG_URL)])
+    print(f"Snapshot import, {args.lines:,} lines, {date.today()}, {platform.machine()}, "
+          f"{os.cpu_count()} cores, Python {platform.python_version()}\n")
+    print("| database | run | seconds | papers/s | peak RSS MiB | summary |")
+    print("|---|---|---:|---:|---:|---|")
+    for label, url in targets:
+        env = fresh_database(f"bench-{label.lower()}", url)
+        for run in ("first", "second (same file)"):
+            seconds, peak, summary = run_import(path, env)
+            print(f"| {label} | {run} | {seconds:.1f} | {args.lines / seconds:,.0f} | "
+                  f"{peak:.0f} | {summary} |", flush=True)
+    print("\nGoal: >= 5,000 papers/s with flat memory; the second run changes nothing and is no slower.")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,25 @@
+"""The demo catalogue: every demo module imported explicitly, in the order of design/demos.md §0.
+
+No filesystem discovery: a module not listed here is not a demo, and an import error fails at
+startup and in the registry test rather than on a user's click. Importing this pulls in torch
+(the demo modules need it) but never Django, and never touches CUDA.
+"""
+
+import demos.diffusion.few_step_samplers  # noqa: F401  D1
+import demos.attention.kv_cache  # noqa: F401  D7
+from demos.base import REGISTRY, Demo
+
+ORDER = ("diffusion.few_step_samplers", "attention.kv_cache")
+
+
+def get(key: str) -> type[Demo]:
+    """The demo class registered under `key`; KeyError names the known keys."""
+    try:
+        return REGISTRY[key]
+    except KeyError:
+        raise KeyError(f"unknown demo {key!r}; known: {', '.join(ORDER)}") from None
+
+
+def all_demos() -> list[type[Demo]]:
+    """Every registered demo, in catalogue order."""
+    return [REGISTRY[key] for key in ORDER]

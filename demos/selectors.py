@@ -1,0 +1,130 @@
+"""Reads for demos: the catalogue as page data, runs, queue positions and the polling payload.
+
+Catalogue reads (demo_list, demo_get, demo_list_for_paper) touch no database table except for
+paper titles, which come through reader.selectors.
+"""
+
+from functools import lru_cache
+from typing import Any
+
+from django.urls import reverse
+
+from demos import catalog
+from demos.base import Demo
+from demos.models import DemoRun
+
+
+def demo_get(*, key: str) -> type[Demo] | None:
+    """The demo class registered under `key`, or None."""
+    try:
+        return catalog.get(key)
+    except KeyError:
+        return None
+
+
+@lru_cache(maxsize=64)
+def _description_html(key: str, version: int, text: str) -> str:
+    """Sanitised HTML of a demo description (rendered once per process and demo version)."""
+    from renderer import render_markdown
+
+    return render_markdown(text)
+
+
+def demo_description_html(*, demo: type[Demo]) -> str:
+    """The demo's Markdown description as sanitised HTML (renderer output only)."""
+    return _description_html(demo.key, demo.version, demo.description or "")
+
+
+def demo_papers(*, demo: type[Demo]) -> list[dict[str, str]]:
+    """[{arxiv_id, title}] for a demo's papers; the title is empty when the paper is not stored."""
+    from reader.selectors import paper_get
+
+    papers = []
+    for arxiv_id in demo.arxiv_ids:
+        paper = paper_get(arxiv_id=arxiv_id)
+        papers.append({"arxiv_id": arxiv_id, "title": getattr(paper, "title_plain", "") or ""})
+    return papers
+
+
+def demo_card(*, demo: type[Demo]) -> dict[str, Any]:
+    """Plain data describing one demo for lists and panels (no database access)."""
+    return {
+        "key": demo.key,
+        "title": demo.title,
+        "arxiv_ids": list(demo.arxiv_ids),
+        "version": demo.version,
+        "url": reverse("demos:detail", kwargs={"key": demo.key}),
+        "run_url": reverse("demos:run_create", kwargs={"key": demo.key}),
+    }
+
+
+def demo_list() -> list[dict[str, Any]]:
+    """Every demo in catalogue order, with its papers (titles where the paper is stored)."""
+    cards = []
+    for demo in catalog.all_demos():
+        cards.append({**demo_card(demo=demo), "papers": demo_papers(demo=demo)})
+    return cards
+
+
+def demo_list_for_paper(arxiv_id: str) -> list[dict[str, Any]]:
+    """Demos that illustrate the paper `arxiv_id` (bare id): [{key, title, url, run_url, ...}]."""
+    return [demo_card(demo=d) for d in catalog.all_demos() if arxiv_id in d.arxiv_ids]
+
+
+def demo_run_get(*, run_id: Any) -> DemoRun | None:
+    """One run by UUID, or None."""
+    return DemoRun.objects.filter(pk=run_id).first()
+
+
+def demo_run_get_reusable(*, cache_key: str) -> DemoRun | None:
+    """The queued, running or succeeded run for a cache key (at most one, by constraint)."""
+    return DemoRun.objects.reusable().filter(cache_key=cache_key).first()
+
+
+def demo_runs_queued_count() -> int:
+    """How many runs wait for a worker (the global cap counts these)."""
+    return DemoRun.objects.queued().count()
+
+
+def demo_run_queue_position(*, run: DemoRun) -> int | None:
+    """Jobs ahead of a queued run (running runs plus earlier queued ones); None if not queued."""
+    if run.status != DemoRun.Status.QUEUED:
+        return None
+    earlier = DemoRun.objects.queued().filter(created_at__lt=run.created_at).count()
+    return earlier + DemoRun.objects.filter(status=DemoRun.Status.RUNNING).count()
+
+
+def demo_runs_recent(*, key: str, limit: int = 10) -> list[DemoRun]:
+    """The latest runs of one demo, newest first (without the large result column)."""
+    return list(DemoRun.objects.filter(demo_key=key).defer("result").order_by("-created_at")[:limit])
+
+
+def demo_run_status(*, run: DemoRun) -> dict[str, Any]:
+    """The JSON polling payload: status, queue position, progress, then result or error."""
+    payload: dict[str, Any] = {
+        "id": str(run.id),
+        "demo": run.demo_key,
+        "size": run.size,
+        "params": run.params,
+        "status": run.status,
+        "queue_position": demo_run_queue_position(run=run),
+        "progress": {
+            "done": run.progress_done,
+            "total": run.progress_total,
+            "fraction": round(run.progress_fraction, 4),
+            "message": run.progress_message,
+        },
+        "attempts": run.attempts,
+        "created_at": run.created_at.isoformat() if run.created_at else None,
+        "started_at": run.started_at.isoformat() if run.started_at else None,
+        "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+        "url": reverse("demos:run_detail", kwargs={"run_id": run.id}),
+        "finished": run.is_finished,
+    }
+    if run.status == DemoRun.Status.SUCCEEDED:
+        payload["result"] = run.result
+        payload["timings"] = run.timings
+        payload["device"] = run.device
+    elif run.status == DemoRun.Status.FAILED:
+        payload["error"] = run.error_summary
+    return payload

@@ -1,0 +1,42 @@
+"""Formatting filters for demo pages (they format values they are given; they never query)."""
+
+import math
+
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def demo_value(value) -> str:
+    """A result value as short text: 4 significant digits for floats, yes/no for bools."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return f"{value:,}" if abs(value) >= 10_000 else str(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return str(value)
+        if value == 0 or 1e-3 <= abs(value) < 1e5:
+            return f"{value:.4g}"
+        return f"{value:.3e}"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(demo_value(v) for v in value)
+    return str(value)
+
+
+@register.filter
+def demo_percent(fraction) -> int:
+    """A fraction in [0, 1] as a whole percentage."""
+    try:
+        return max(0, min(100, int(round(float(fraction) * 100))))
+    except (TypeError, ValueError):
+        return 0
+
+
+@register.filter
+def demo_label(name: str) -> str:
+    """A snake_case key as words ("fd_vs_nfe" -> "fd vs nfe")."""
+    return str(name).replace("_", " ")

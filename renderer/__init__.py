@@ -1,0 +1,92 @@
+"""Untrusted Markdown and arXiv TeX text to sanitised HTML whose math MathJax typesets as written.
+
+Public API (a pure library: no Django imports):
+
+* ``render_markdown(source)`` — `markdown` mode (notes, FAQs, demo write-ups, user text).
+* ``render_tex_text(source)`` — arXiv abstracts: ``<p>`` per paragraph, math marked, TeX accents
+  and escapes outside math turned into Unicode. ``render_tex_title(source)`` is the same as one
+  inline run with no ``<p>``.
+* ``tex_plain_text(source)`` — the plain-text twin (copy button, feeds, Zotero, search index);
+  ``tex_to_unicode(text)`` converts accents/escapes only, keeping whitespace (author names).
+* ``RENDERER_VERSION`` — part of every cache key; ``RenderInputTooLarge`` for over-cap input.
+
+The functions return the *inner* HTML of a fragment. The templates wrap every fragment in an
+element with ``class="mathjax_ignore tex2jax_ignore notranslate"``, so that MathJax (configured
+by static/js/mathjax-config.js) typesets only the ``.math`` elements inside it.
+"""
+
+from importlib.metadata import version
+
+from . import arxiv_text
+from .markdown import markdown_html
+from .sanitize import sanitize
+
+__all__ = [
+    "MARKDOWN_MAX_BYTES",
+    "RENDERER_VERSION",
+    "RenderInputTooLarge",
+    "TEX_TEXT_MAX_BYTES",
+    "render_markdown",
+    "render_tex_text",
+    "render_tex_title",
+    "tex_plain_text",
+    "tex_to_unicode",
+]
+
+# Bump on any change to rules, options, output shape or the allow-list; library upgrades
+# change the version string by themselves.
+_REVISION = 1
+RENDERER_VERSION = (
+    f"{_REVISION}+markdown-it-py-{version('markdown-it-py')}"
+    f"+mdit-py-plugins-{version('mdit-py-plugins')}+nh3-{version('nh3')}"
+)
+
+MARKDOWN_MAX_BYTES = 256 * 1024
+TEX_TEXT_MAX_BYTES = 16 * 1024  # titles and abstracts (arXiv caps abstracts at 1,920 chars)
+TEX_TO_UNICODE_MAX_BYTES = 256 * 1024  # author lists of large collaborations run to ~100 KB
+
+
+class RenderInputTooLarge(ValueError):
+    """The input is over the size cap for its mode; it is refused, never truncated."""
+
+
+def _check_size(source: str, limit: int, what: str) -> None:
+    # Cheap pre-check on characters: a str never has more characters than UTF-8 bytes.
+    if len(source) > limit or len(source.encode("utf-8", "surrogatepass")) > limit:
+        size = len(source.encode("utf-8", "surrogatepass"))
+        raise RenderInputTooLarge(
+            f"{what} input is {size:,} bytes (UTF-8); the limit is {limit:,} bytes. "
+            "It was not rendered."
+        )
+
+
+def render_markdown(source: str, *, inline_brackets: bool = True) -> str:
+    """Markdown with math to sanitised inner HTML; inline_brackets=False keeps \\[…\\] text."""
+    _check_size(source, MARKDOWN_MAX_BYTES, "Markdown")
+    return sanitize(markdown_html(source, inline_brackets=inline_brackets))
+
+
+def render_tex_text(source: str) -> str:
+    """arXiv abstract (TeX-flavoured plain text) to sanitised ``<p>`` paragraphs."""
+    _check_size(source, TEX_TEXT_MAX_BYTES, "Abstract")
+    html = "".join(f"<p>{arxiv_text.inline_html(p)}</p>\n" for p in arxiv_text.paragraphs(source))
+    return sanitize(html)
+
+
+def render_tex_title(source: str) -> str:
+    """arXiv title to sanitised inline HTML (one run, no ``<p>``)."""
+    _check_size(source, TEX_TEXT_MAX_BYTES, "Title")
+    return sanitize(arxiv_text.inline_html(source))
+
+
+def tex_plain_text(source: str) -> str:
+    """Plain-text twin: lines joined, paragraphs separated by a blank line, math kept as TeX."""
+    _check_size(source, TEX_TEXT_MAX_BYTES, "Abstract")
+    paras = arxiv_text.paragraphs(source)
+    return "\n\n".join(arxiv_text.plain_text(p, join_space=True).strip() for p in paras)
+
+
+def tex_to_unicode(text: str) -> str:
+    """TeX accents and escapes outside math to Unicode; math and whitespace kept verbatim."""
+    _check_size(text, TEX_TO_UNICODE_MAX_BYTES, "TeX text")
+    return arxiv_text.plain_text(text, join_space=False)

@@ -1,0 +1,113 @@
+"""reader.arxiv_feeds: rss.arxiv.org RSS 2.0 and Atom announcement feeds (hand-written fixtures)."""
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import feedparser
+import pytest
+
+from reader.arxiv import ArxivParseError, new_entry, parse_any, parse_atom_feed, parse_rss
+
+FIXTURES = Path(__file__).parent / "fixtures" / "arxiv"
+
+
+def fixture(name: str) -> bytes:
+    return (FIXTURES / name).read_bytes()
+
+
+def by_id(result):
+    return {e["arxiv_id"]: e for e in result.entries}
+
+
+def test_rss_channel_and_items():
+    result = parse_any(fixture("rss_cs.LG.xml"))
+    assert result.kind == "rss"
+    assert result.announce_date == date(2026, 11, 24)  # "Tue, 24 Nov 2026 00:00:00 -0500"
+    assert result.response_date == datetime(2026, 11, 24, 5, 0, 11, tzinfo=UTC)
+    assert [e["announce_type"] for e in result.entries] == ["new", "cross", "replace", "replace-cross"]
+    assert all(set(e) == set(new_entry()) for e in result.entries)
+    assert all(e["announce_date"] == date(2026, 11, 24) for e in result.entries)
+    assert all(e["published"] is None and e["updated"] is None for e in result.entries)
+
+
+def test_rss_new_item():
+    entry = by_id(parse_rss(fixture("rss_cs.LG.xml")))["2611.12345"]
+    assert entry["version"] == 1
+    assert entry["versions"] == [{"version": 1, "date": None, "size": None}]
+    assert entry["title"] == 'Score Matching with $\\sigma$-Annealing for Gr\\"obner Bases'
+    assert entry["abstract"] == (
+        "We study $\\mathbb{E}[x]$ under annealing. It costs $35,000 to train.\n\n"
+        "A second paragraph starts with indentation."
+    )
+    assert entry["primary_category"] == "cs.LG"
+    assert entry["categories"] == ["cs.LG", "stat.ML"]
+    assert entry["license"] == "http://creativecommons.org/licenses/by/4.0/"
+    assert entry["authors"] == [
+        {"name": "Ana Garc\\'ia", "affiliation": "MIT, CSAIL"},
+        {"name": "Bo Li", "affiliation": None},
+        {"name": "The ATLAS Collaboration", "affiliation": None},
+    ]
+
+
+def test_rss_cross_replace_and_old_style():
+    entries = by_id(parse_rss(fixture("rss_cs.LG.xml")))
+    cross = entries["2611.00007"]
+    # A cross-list is primary elsewhere: the first listed category, not the feed's.
+    assert (cross["primary_category"], cross["version"]) == ("math.OC", 2)
+    assert [a["name"] for a in cross["authors"]] == ["Jean Dupont, Jr.", "Marie Curie"]
+    replaced = entries["2203.01250"]
+    assert replaced["version"] == 3
+    assert replaced["doi"] == "10.5802/jep.257"
+    assert replaced["journal_ref"].startswith("Journal de l'\\'Ecole polytechnique")
+    old = entries["hep-th/9901001"]
+    assert (old["version"], old["announce_type"], old["primary_category"]) == (2, "replace-cross", "hep-th")
+
+
+def test_rss_empty_day_still_reports_its_date():
+    result = parse_rss(fixture("rss_empty_saturday.xml"))
+    assert result.entries == []
+    assert result.announce_date == date(2026, 11, 28)
+
+
+def test_atom_feed():
+    result = parse_any(fixture("atom_math.OC.xml"))
+    assert result.kind == "atom-feed"
+    assert result.announce_date == date(2026, 11, 24)
+    entries = by_id(result)
+    replaced = entries["2203.01250"]
+    assert (replaced["version"], replaced["announce_type"]) == (3, "replace-cross")
+    assert replaced["primary_category"] == "math.AP"
+    assert replaced["abstract"].startswith("We consider first order local minimization problems")
+    assert "$\\min \\int_{\\mathbb{R}^N}f(u,\\nabla u)$" in replaced["abstract"]
+    assert replaced["dois"] == ["10.5802/jep.257"]
+    new = entries["2611.54321"]
+    assert new["title"] == "A New Primal-Dual Method"
+    # "new" in the math.OC feed means primary math.OC, whatever the listing order.
+    assert new["primary_category"] == "math.OC"
+    assert new["categories"] == ["math.OC", "math.NA"]
+    assert new["authors"] == [
+        {"name": "Li Wei", "affiliation": "Peking University"},
+        {"name": "Sam O'Neil", "affiliation": None},
+    ]
+
+
+def test_feed_item_without_usable_id_is_a_parse_error():
+    body = fixture("rss_cs.LG.xml").replace(b"oai:arXiv.org:2611.12345v1", b"garbage")
+    with pytest.raises(ArxivParseError, match="feed item id"):
+        parse_rss(body)
+
+
+def test_wrong_root_for_explicit_parsers():
+    with pytest.raises(ArxivParseError, match="not an RSS 2.0 feed"):
+        parse_rss(fixture("atom_math.OC.xml"))
+    with pytest.raises(ArxivParseError, match="not an Atom feed"):
+        parse_atom_feed(fixture("rss_cs.LG.xml"))
+
+
+def test_fixtures_are_valid_feeds_for_an_independent_parser():
+    # feedparser as a second opinion that the hand-written fixtures are well-formed feeds.
+    for name, version in (("rss_cs.LG.xml", "rss20"), ("atom_math.OC.xml", "atom10")):
+        parsed = feedparser.parse(fixture(name))
+        assert not parsed.bozo, (name, parsed.get("bozo_exception"))
+        assert parsed.version == version
+        assert len(parsed.entries) == len(parse_any(fixture(name)).entries)

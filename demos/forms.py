@@ -11,12 +11,17 @@ from django.conf import settings
 
 from demos.base import Demo, Param
 
+FULL_FORM_MARKER = "all_params"
 SIZE_LABELS = {"smoke": "smoke (CPU, seconds)", "full": "full (GPU, up to a minute)"}
 
 
 def _field_for(param: Param) -> forms.Field:
     """One form field for one Param, with HTML limits mirroring the schema."""
-    common: dict[str, Any] = {"help_text": param.help, "initial": param.default, "label": param.name}
+    common: dict[str, Any] = {
+        "help_text": param.help,
+        "initial": param.default,
+        "label": param.name,
+    }
     if param.type == "int":
         return forms.IntegerField(
             required=False,
@@ -25,16 +30,11 @@ def _field_for(param: Param) -> forms.Field:
             **common,
         )
     if param.type == "float":
-        field = forms.FloatField(
-            required=False, min_value=param.min, max_value=param.max, **common
-        )
+        field = forms.FloatField(required=False, min_value=param.min, max_value=param.max, **common)
         field.widget.attrs["step"] = "any"
         return field
     if param.type == "choice":
-        return forms.ChoiceField(
-            required=False, choices=[(c, c) for c in param.choices], **common
-        )
-    # An unchecked box is an explicit false, so a hidden "present" marker is not needed.
+        return forms.ChoiceField(required=False, choices=[(c, c) for c in param.choices], **common)
     return forms.BooleanField(required=False, **common)
 
 
@@ -45,9 +45,11 @@ class DemoRunForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.demo = demo
         sizes = [s for s in settings.DEMOS_SIZES if s in demo.sizes]
+        self.default_size = sizes[0] if sizes else ""
         self.fields["size"] = forms.ChoiceField(
+            required=False,
             choices=[(s, SIZE_LABELS.get(s, s)) for s in sizes],
-            initial=sizes[0] if sizes else None,
+            initial=self.default_size,
             help_text="smoke runs on the CPU in seconds; full needs a GPU worker.",
         )
         for param in demo.params:
@@ -56,12 +58,20 @@ class DemoRunForm(forms.Form):
                 if len(param.sizes) < len(demo.sizes):
                     self.fields[param.name].help_text += f" (only at {', '.join(param.sizes)})"
 
+    def run_size(self) -> str:
+        """The chosen size, or the first size this deployment offers (one-click panel runs)."""
+        return self.cleaned_data.get("size") or self.default_size
+
     def run_params(self) -> dict[str, Any]:
-        """The submitted params (empty fields omitted so the schema default applies)."""
-        size = self.cleaned_data.get("size")
+        """The submitted params (absent or empty fields omitted so the schema default applies)."""
+        size = self.run_size()
+        # Only the full form sends this marker; there an absent checkbox means "false".
+        full_form = self.data.get(FULL_FORM_MARKER) == "1"
         out: dict[str, Any] = {}
         for param in self.demo.params:
             if param.name not in self.fields or size not in param.sizes:
+                continue
+            if param.type == "bool" and not full_form and param.name not in self.data:
                 continue
             value = self.cleaned_data.get(param.name)
             if value is not None and value != "":

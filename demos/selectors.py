@@ -96,7 +96,9 @@ def demo_run_queue_position(*, run: DemoRun) -> int | None:
 
 def demo_runs_recent(*, key: str, limit: int = 10) -> list[DemoRun]:
     """The latest runs of one demo, newest first (without the large result column)."""
-    return list(DemoRun.objects.filter(demo_key=key).defer("result").order_by("-created_at")[:limit])
+    return list(
+        DemoRun.objects.filter(demo_key=key).defer("result").order_by("-created_at")[:limit]
+    )
 
 
 def demo_run_status(*, run: DemoRun) -> dict[str, Any]:

@@ -168,8 +168,14 @@ def _start(*, run_id: str, worker: str) -> DemoRun | None:
         run.progress_message = "starting"
         run.save(
             update_fields=[
-                "attempts", "status", "started_at", "worker", "progress_done",
-                "progress_total", "progress_message", "updated_at",
+                "attempts",
+                "status",
+                "started_at",
+                "worker",
+                "progress_done",
+                "progress_total",
+                "progress_message",
+                "updated_at",
             ]
         )
     return run
@@ -275,7 +281,10 @@ def demo_runs_fail_stale(*, now: Any | None = None) -> int:
         except KeyError:  # demo removed from the catalogue
             hard = settings.CELERY_TASK_TIME_LIMIT
         if run.started_at and run.started_at < now - timedelta(seconds=hard + STALE_MARGIN_S):
-            demo_run_fail(run=run, error=f"worker lost: no result {hard + STALE_MARGIN_S} s after the run started")
+            demo_run_fail(
+                run=run,
+                error=f"worker lost: no result {hard + STALE_MARGIN_S} s after the run started",
+            )
             count += 1
     stale_queued = DemoRun.objects.filter(
         status=DemoRun.Status.QUEUED, created_at__lt=now - QUEUED_MAX_AGE

@@ -73,7 +73,7 @@ def run_create(request: HttpRequest, key: str) -> HttpResponse:
         try:
             run, _ = services.demo_run_create(
                 key=demo.key,
-                size=form.cleaned_data["size"],
+                size=form.run_size(),
                 params=form.run_params(),
                 paper_arxiv_id=request.POST.get("paper", ""),
                 client=_client(request),

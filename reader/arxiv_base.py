@@ -143,7 +143,6 @@ def load_xml(data: bytes) -> etree._Element:
 
 # ---- text ----
 
-_WS = re.compile(r"\s+")
 # A newline followed by indentation, or a blank line, starts a paragraph in arXiv abstracts.
 _PARA_BREAK = re.compile(r"\n(?:[ \t]*\n)+|\n[ \t]+")
 
@@ -152,15 +151,24 @@ def collapse_ws(text: str | None) -> str | None:
     """Strip and collapse all whitespace runs to one space (titles, names); None stays None."""
     if text is None:
         return None
-    return _WS.sub(" ", text).strip()
+    if text.isascii() and not any(ws in text for ws in _ASCII_WS_RUNS):
+        return text.strip()  # fast path: already single-spaced (most 2026 API text)
+    # str.split() is several times faster than a \s+ regex and splits on the same characters.
+    return " ".join(text.split())
+
+
+# Anything str.split() would collapse in ASCII text, other than a lone space.
+_ASCII_WS_RUNS = ("  ", "\n", "\t", "\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x1f")
 
 
 def normalize_abstract(text: str | None) -> str | None:
     """Join hard-wrapped lines; keep paragraphs (indented or blank-line starts) as '\\n\\n'."""
     if text is None:
         return None
-    text = text.replace("\r\n", "\n").strip()
-    paragraphs = (_WS.sub(" ", p).strip() for p in _PARA_BREAK.split(text))
+    if "\n" not in text:
+        return collapse_ws(text)
+    text = text.strip()
+    paragraphs = (" ".join(p.split()) for p in _PARA_BREAK.split(text.replace("\r\n", "\n")))
     return "\n\n".join(p for p in paragraphs if p)
 
 
@@ -170,14 +178,28 @@ def optional_text(text: str | None) -> str | None:
     return text or None
 
 
+_MONTHS = {m: i for i, m in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), 1)}
+# arXiv's RFC 2822 dates are always "Mon, 2 Apr 2007 19:18:42 GMT"; parse those without email.utils.
+_RFC2822_GMT = re.compile(
+    r"(?:[A-Z][a-z]{2}, )?(\d{1,2}) ([A-Z][a-z]{2}) (\d{4}) (\d\d):(\d\d):(\d\d) GMT"
+)
+
+
 def parse_datetime(text: str | None) -> datetime | None:
     """Aware datetime from ISO 8601, RFC 2822 or YYYY-MM-DD (midnight UTC); None for blank."""
-    if text is None or not text.strip():
+    if text is None:
         return None
     s = text.strip()
+    if not s:
+        return None
     try:
         if s[:4].isdigit():
             dt = datetime.fromisoformat(s)
+        elif (m := _RFC2822_GMT.fullmatch(s)) and m.group(2) in _MONTHS:
+            day, mon, year, hh, mm, ss = m.groups()
+            return datetime(
+                int(year), _MONTHS[mon], int(day), int(hh), int(mm), int(ss), tzinfo=UTC
+            )
         else:
             dt = parsedate_to_datetime(s)
     except (ValueError, TypeError) as exc:

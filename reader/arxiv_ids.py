@@ -41,8 +41,9 @@ def normalize_id(text: str) -> tuple[str, int | None]:
     """Return (canonical bare id, version or None) for an id, URL or ``arXiv:`` reference."""
     if not isinstance(text, str):
         raise InvalidArxivId(f"arXiv id must be a string, got {type(text).__name__}")
-    raw = text.strip()
-    s = _PREFIX_RE.sub("", raw, count=1)
+    s = text.strip()
+    if ":" in s or "arxiv.org" in s.lower():
+        s = _PREFIX_RE.sub("", s, count=1)
     # URL tails: query string, fragment, trailing slash, ".pdf".
     s = re.split(r"[?#]", s, maxsplit=1)[0].rstrip("/")
     if s.lower().endswith(".pdf"):

@@ -186,7 +186,9 @@ if CELERY_BROKER_URL.startswith("filesystem"):
     }
 elif CELERY_BROKER_URL.startswith("redis"):
     # Longer than any hard time limit, or a long run is delivered twice while still running.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 7200}
+    # (Tests shorten it to watch a SIGKILLed worker's run come back.)
+    _visibility = int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "7200"))
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": _visibility}
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = None
 CELERY_ACCEPT_CONTENT = ["json"]

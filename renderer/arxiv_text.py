@@ -24,7 +24,8 @@ MACROS = {
 }  # fmt: skip
 
 _MACRO_TOKENS = re.compile(
-    r"\\\\|\\[^A-Za-z]|\\(?P<macro>" + "|".join(MACROS) + r")\s*\{|\\[A-Za-z]+|(?P<brace>[{}])"
+    r"\\\\|\\[^A-Za-z]|\\(?P<macro>" + "|".join(MACROS) + r")\s*\{|\\[A-Za-z]+"
+    r"|(?P<empty>\{\})|(?P<brace>[{}])"
 )
 _URL = re.compile(r"https?://(?:[^\s<>\"{}\\]|\\[_%&#~$])+")
 _URL_TRAIL = ".,;:!?'\""
@@ -69,11 +70,13 @@ def _macro_items(pieces: list[tuple]) -> Iterator[tuple[str, str]]:
             continue
         pos = 0
         for m in _MACRO_TOKENS.finditer(text):
-            if m.group("macro") is None and m.group("brace") is None:
+            if m.group("macro") is None and m.group("brace") is None and not m.group("empty"):
                 continue  # other control sequences are plain text here
             if m.start() > pos:
                 yield ("text", text[pos : m.start()])
             pos = m.end()
+            if m.group("empty"):
+                continue  # {} only ends a control word in TeX: \LaTeX{} is "LaTeX"
             if m.group("macro"):
                 stack.append(MACROS[m.group("macro")])
                 yield ("open", stack[-1])

@@ -21,7 +21,8 @@ from mdit_py_plugins.amsmath import ENVIRONMENTS
 from mdit_py_plugins.dollarmath.index import math_inline_dollar
 
 # pandoc-like dollar rules (design §2.3): no space inside, no digit outside, $$ inline is display.
-dollar_inline = math_inline_dollar(allow_space=False, allow_digits=False, allow_double=True)
+_dollar_strict = math_inline_dollar(allow_space=False, allow_digits=False, allow_double=True)
+_dollar_digit_after = math_inline_dollar(allow_space=False, allow_digits=True, allow_double=True)
 
 _TEX_TOKEN = re.compile(r"\\(.)|\\$|[{}]", re.S)
 _BACKSLASH_RUN = re.compile(r"\\+")
@@ -81,6 +82,20 @@ def _render(kind: str):
         return wrap_math(tex, kind, _source(token))
 
     return render
+
+
+def dollar_inline(state: StateInline, silent: bool) -> bool:
+    """dollarmath's inline rule, plus `$\\sim$10`: a digit may follow the closer if the
+    formula does not start with a digit (so `$5-$10` stays currency)."""
+    if _dollar_strict(state, silent):
+        return True
+    src, pos = state.src, state.pos
+    if src[pos] != "$" or (pos > 0 and src[pos - 1].isdigit()):
+        return False
+    start = pos + 2 if src.startswith("$$", pos) else pos + 1
+    if start < len(src) and src[start].isdigit():
+        return False
+    return _dollar_digit_after(state, silent)
 
 
 # ---- inline \( \) and \[ \] (single and doubled backslash) -----------------------------------

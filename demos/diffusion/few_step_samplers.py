@@ -24,6 +24,14 @@ from demos.diffusion.schedules import SCHEDULES, SIGMA_MAX, refine_log, schedule
 NAMES = ("euler", "ddim", "heun", "dpmpp_2m", "ipndm", "amed")
 CONVERGENCE = ("euler", "heun", "dpmpp_2m", "ipndm")
 MARGIN = 1.5  # each step of the NFE-5 ordering must win by this factor
+# smoke: D = 8, K = 4, N = 512 put the FD floor above FD(AMED) / 3, so design/demos.md §3.3's
+# fallback applies (D = 16, K = 6, N = 2,000); fewer reference substeps keep it within budget.
+SWEEP = {"nfe": (3, 4, 5, 6, 7, 8, 9, 10), "convergence_nfe": (20, 40, 80, 160)}
+SMOKE_DIMS = {**SWEEP, "D": 16, "K": 6, "N": 2000, "N_fit": 256, "N_exact": 20_000}
+SMOKE_DIMS |= {"ref_substeps": 20, "fit_substeps": 20, "convergence_samples": 256}
+FULL_DIMS = {**SWEEP, "D": 64, "K": 16, "N": 16_384, "N_fit": 2048, "N_exact": 200_000}
+FULL_DIMS |= {"ref_substeps": 400, "fit_substeps": 200, "convergence_samples": 16_384}
+SCATTER_POINTS = 1000
 
 ANCHOR_FID = {
     "caption": "AMED paper (arXiv:2312.00094) and zju-pi/diff-sampler README: CIFAR-10 FID by NFE",
@@ -72,9 +80,9 @@ def top2_directions(x: torch.Tensor) -> torch.Tensor:
     return evecs[:, [-1, -2]]  # (D, 2)
 
 
-def _points(x: torch.Tensor, limit: int) -> dict[str, list[float]]:
-    """A scatter line {x, y} from the first `limit` rows of an (N, 2) tensor."""
-    x = x[:limit].cpu()
+def _points(x: torch.Tensor) -> dict[str, list[float]]:
+    """A scatter line {x, y} from the first SCATTER_POINTS rows of an (N, 2) tensor."""
+    x = x[:SCATTER_POINTS].cpu()
     return {"x": x[:, 0].tolist(), "y": x[:, 1].tolist()}
 
 
@@ -96,14 +104,7 @@ class FewStepSamplers(Demo):
         "Euler converges at first order, Heun at second, and DDIM is exactly EDM's Euler step."
     )
     params = (
-        Param(
-            "seed",
-            "int",
-            0,
-            "Random seed for the mixture, the noise and the batches.",
-            0,
-            2**31 - 1,
-        ),
+        Param("seed", "int", 0, "Random seed for the mixture, noise and batches.", 0, 2**31 - 1),
         Param(
             "rho", "float", 7.0, "EDM schedule exponent (Euler, DDIM, Heun, iPNDM, AMED).", 2, 12
         ),
@@ -122,42 +123,8 @@ class FewStepSamplers(Demo):
         ),
     )
     sizes = {
-        "smoke": Size(
-            "smoke",
-            "cpu",
-            5.0,
-            {
-                "D": 16,
-                "K": 6,
-                "N": 2000,
-                "N_fit": 256,
-                "N_exact": 20_000,
-                "nfe": (3, 4, 5, 6, 7, 8, 9, 10),
-                "ref_substeps": 20,
-                "fit_substeps": 50,
-                "convergence_nfe": (20, 40, 80, 160),
-                "convergence_samples": 256,
-                "scatter_points": 1000,
-            },
-        ),
-        "full": Size(
-            "full",
-            "cuda",
-            60.0,
-            {
-                "D": 64,
-                "K": 16,
-                "N": 16_384,
-                "N_fit": 2048,
-                "N_exact": 200_000,
-                "nfe": (3, 4, 5, 6, 7, 8, 9, 10),
-                "ref_substeps": 400,
-                "fit_substeps": 200,
-                "convergence_nfe": (20, 40, 80, 160),
-                "convergence_samples": 16_384,
-                "scatter_points": 1000,
-            },
-        ),
+        "smoke": Size("smoke", "cpu", 5.0, SMOKE_DIMS),
+        "full": Size("full", "cuda", 60.0, FULL_DIMS),
     }
     claims = (ANCHOR_FID, ANCHOR_NFE5)
     caveats = (
@@ -262,161 +229,65 @@ class FewStepSamplers(Demo):
                 l2_lines[name]["x"] += nfes
                 l2_lines[name]["y"] += errs
         progress(1, 1, "done")
-        return self._result(
-            params,
-            preset,
-            dev,
-            timer,
-            fd_floor,
-            top2,
-            fd_lines,
-            l2_lines,
-            final5,
-            exact,
-            amed[intervals_for_nfe("amed", 5)],
-            slopes,
-            first_step,
-        )
+        measured = {
+            "fd_floor": fd_floor, "top2": top2, "fd_lines": fd_lines, "l2_lines": l2_lines,
+            "final5": final5, "exact": exact, "amed5": amed[intervals_for_nfe("amed", 5)],
+            "slopes": slopes, "first_step": first_step,
+        }  # fmt: skip
+        return self._result(params, preset, dev, timer, measured)
 
     def _result(
-        self,
-        params,
-        preset,
-        dev,
-        timer,
-        fd_floor,
-        top2,
-        fd_lines,
-        l2_lines,
-        final5,
-        exact,
-        amed5,
-        slopes,
-        first_step,
+        self, params: dict, preset: Size, dev: str, timer: PhaseTimer, m: dict[str, Any]
     ) -> dict[str, Any]:
-        """Assemble summary, series, checks and env from the measured quantities."""
-        at5 = {
-            name: fd_lines[name]["x"].index(
-                evaluations(name, intervals_for_nfe(name, 5), first_step)
-            )
-            for name in NAMES
-        }
-        fd5 = {name: fd_lines[name]["y"][i] for name, i in at5.items()}
-        l25 = {name: l2_lines[name]["y"][i] for name, i in at5.items()}
+        """Assemble summary, series, tables, checks and env from the measured quantities."""
+        fd_lines, l2_lines, final5, first_step = (
+            m["fd_lines"],
+            m["l2_lines"],
+            m["final5"],
+            m["first_step"],
+        )
+        at5 = {n: evaluations(n, intervals_for_nfe(n, 5), first_step) for n in NAMES}
+        fd5 = {n: fd_lines[n]["y"][fd_lines[n]["x"].index(k)] for n, k in at5.items()}
+        l25 = {n: l2_lines[n]["y"][l2_lines[n]["x"].index(k)] for n, k in at5.items()}
         euler, ddim = final5["euler"], final5["ddim"]
         ddim_diff = ((ddim - euler).abs().max() / euler.abs().max().clamp_min(1)).item()
-        summary: dict[str, Any] = {"fd_floor": fd_floor}
-        for name in NAMES:
-            summary[f"fd_{name}"] = fd5[name]
-            summary[f"l2_{name}"] = l25[name]
-        summary["heun_evaluations_nfe5"] = evaluations("heun", intervals_for_nfe("heun", 5))
-        summary["amed_evaluations_nfe5"] = evaluations(
-            "amed", intervals_for_nfe("amed", 5), first_step
-        )
+
+        summary: dict[str, Any] = {"fd_floor": m["fd_floor"]}
+        summary |= {f"fd_{n}": fd5[n] for n in NAMES} | {f"l2_{n}": l25[n] for n in NAMES}
+        summary |= {"heun_evaluations_nfe5": at5["heun"], "amed_evaluations_nfe5": at5["amed"]}
         summary["ddim_euler_max_rel_diff"] = ddim_diff
-        summary.update({f"slope_{name}": s for name, s in slopes.items()})
-        for i, (r, c) in enumerate(zip(*amed5)):
+        summary |= {f"slope_{n}": s for n, s in m["slopes"].items()}
+        for i, (r, c) in enumerate(zip(*m["amed5"])):
             summary[f"amed_r_{i}"], summary[f"amed_c_{i}"] = r, c
-        summary["fd_floor_over_fd_amed"] = fd_floor / fd5["amed"]
-        summary["trajectory_top2_fraction_mean"] = top2.mean().item()
-        summary["trajectory_top2_fraction_min"] = top2.min().item()
+        summary["fd_floor_over_fd_amed"] = m["fd_floor"] / fd5["amed"]
+        summary["trajectory_top2_fraction_mean"] = m["top2"].mean().item()
+        summary["trajectory_top2_fraction_min"] = m["top2"].min().item()
 
-        chain = [fd5["amed"], fd5["ipndm"], fd5["euler"], fd5["heun"]]
-        checks = [
-            {
-                "name": "ddim_equals_euler",
-                "claim": "DDIM in its own VP form equals EDM's Euler step (float64, same schedule)",
-                "observed": ddim_diff,
-                "threshold": "max |x_ddim - x_euler| / max(1, max |x_euler|) < 1e-10",
-                "passed": ddim_diff < 1e-10,
-            },
-            {
-                "name": "ordering_nfe5",
-                "claim": "At NFE 5: FD(AMED) < FD(iPNDM) < FD(Euler) < FD(Heun)",
-                "observed": " < ".join(f"{v:.3g}" for v in chain),
-                "threshold": f"each step by a factor of at least {MARGIN}",
-                "passed": all(MARGIN * a < b for a, b in zip(chain, chain[1:])),
-            },
-        ]
-        for name, (lo, hi), order in (
-            ("euler", (-1.3, -0.7), "first"),
-            ("heun", (-2.5, -1.5), "second"),
-        ):
-            checks.append(
-                {
-                    "name": f"slope_{name}",
-                    "claim": f"{name.title()} converges at {order} order",
-                    "observed": slopes[name],
-                    "threshold": f"log-log slope of truncation error vs NFE in [{lo}, {hi}] over NFE "
-                    + "-".join(
-                        str(k)
-                        for k in (
-                            preset.dims["convergence_nfe"][0],
-                            preset.dims["convergence_nfe"][-1],
-                        )
-                    ),
-                    "passed": lo <= slopes[name] <= hi,
-                }
-            )
-
-        pcs = top2_directions(exact)  # (D, 2)
-        k = preset.dims["scatter_points"]
-        scatter = {"exact samples": _points(exact @ pcs, k)}
-        scatter.update({f"{name} (NFE 5)": _points(final5[name] @ pcs, k) for name in NAMES})
-        r5, c5 = amed5
+        pcs = top2_directions(m["exact"])  # (D, 2)
+        scatter = {"exact samples": _points(m["exact"] @ pcs)}
+        scatter |= {f"{n} (NFE 5)": _points(final5[n] @ pcs) for n in NAMES}
+        r5, c5 = m["amed5"]
+        fd_lines = {**fd_lines, "floor": {"x": [3, 10], "y": [m["fd_floor"]] * 2}}
+        coeffs = {"r_i": {"x": list(range(len(r5))), "y": r5}}
+        coeffs["c_i"] = {"x": list(range(len(c5))), "y": c5}
+        evals = "denoiser evaluations"
         series = {
-            "fd_vs_nfe": {
-                "kind": "loglog",
-                "x_label": "denoiser evaluations",
-                "y_label": "Frechet distance",
-                "lines": {**fd_lines, "floor": {"x": [3, 10], "y": [fd_floor, fd_floor]}},
-            },
-            "error_vs_nfe": {
-                "kind": "loglog",
-                "x_label": "denoiser evaluations",
-                "y_label": "mean |x - x_ref| (truncation error)",
-                "lines": l2_lines,
-            },
-            "samples_pc12": {
-                "kind": "scatter",
-                "x_label": "PC 1",
-                "y_label": "PC 2",
-                "lines": scatter,
-            },
-            "amed_coefficients": {
-                "kind": "line",
-                "x_label": "interval",
-                "y_label": "coefficient (NFE 5)",
-                "lines": {
-                    "r_i": {"x": list(range(len(r5))), "y": list(r5)},
-                    "c_i": {"x": list(range(len(c5))), "y": list(c5)},
-                },
-            },
+            "fd_vs_nfe": _plot("loglog", evals, "Frechet distance", fd_lines),
+            "error_vs_nfe": _plot("loglog", evals, "mean |x - x_ref|", l2_lines),
+            "samples_pc12": _plot("scatter", "PC 1", "PC 2", scatter),
+            "amed_coefficients": _plot("line", "interval", "coefficient at NFE 5", coeffs),
         }
+        nfes = list(preset.dims["nfe"])
         table = {
             "name": "fd_by_nfe",
-            "caption": "Frechet distance to exact samples by denoiser evaluations (ours)",
-            "columns": ["sampler", *[str(k) for k in preset.dims["nfe"]]],
-            "rows": [
-                [
-                    name,
-                    *[
-                        fd_lines[name]["y"][fd_lines[name]["x"].index(k)]
-                        if k in fd_lines[name]["x"]
-                        else None
-                        for k in preset.dims["nfe"]
-                    ],
-                ]
-                for name in NAMES
-            ],
+            "caption": "Ours: Frechet distance to exact samples by denoiser evaluations",
+            "columns": ["sampler", *map(str, nfes)],
+            "rows": [[n, *[_at(fd_lines[n], k) for k in nfes]] for n in NAMES],
         }
         env = env_record(
-            device=dev,
-            dtype="float64",
-            seed=params["seed"],
-            size=preset,
-            demo_version=self.version,
+            device=dev, dtype="float64", seed=params["seed"], size=preset, demo_version=self.version
         )
+        checks = _checks(fd5, ddim_diff, m["slopes"], preset.dims["convergence_nfe"])
         return {
             "summary": summary,
             "series": series,
@@ -425,3 +296,48 @@ class FewStepSamplers(Demo):
             "env": env,
             "checks": checks,
         }
+
+
+def _plot(kind: str, x_label: str, y_label: str, lines: dict) -> dict[str, Any]:
+    """A `series` entry (design/demos.md §2.5)."""
+    return {"kind": kind, "x_label": x_label, "y_label": y_label, "lines": lines}
+
+
+def _at(line: dict[str, list], x: int) -> float | None:
+    """The y value of a line at x, or None where the sampler has no point there."""
+    return line["y"][line["x"].index(x)] if x in line["x"] else None
+
+
+def _checks(
+    fd5: dict[str, float], ddim_diff: float, slopes: dict[str, float], conv_nfe: tuple[int, ...]
+) -> list[dict[str, Any]]:
+    """The claims of design/demos.md §3.6, evaluated on this run."""
+    chain = [fd5["amed"], fd5["ipndm"], fd5["euler"], fd5["heun"]]
+    checks = [
+        {
+            "name": "ddim_equals_euler",
+            "claim": "DDIM in its own VP form equals EDM's Euler step (float64, same schedule)",
+            "observed": ddim_diff,
+            "threshold": "max |x_ddim - x_euler| / max(1, max |x_euler|) < 1e-10",
+            "passed": ddim_diff < 1e-10,
+        },
+        {
+            "name": "ordering_nfe5",
+            "claim": "At NFE 5: FD(AMED) < FD(iPNDM) < FD(Euler) < FD(Heun)",
+            "observed": " < ".join(f"{v:.3g}" for v in chain),
+            "threshold": f"each step by a factor of at least {MARGIN}",
+            "passed": all(MARGIN * a < b for a, b in zip(chain, chain[1:])),
+        },
+    ]
+    span = f"NFE {conv_nfe[0]}-{conv_nfe[-1]}"
+    for name, lo, hi, order in (("euler", -1.3, -0.7, "first"), ("heun", -2.5, -1.5, "second")):
+        checks.append(
+            {
+                "name": f"slope_{name}",
+                "claim": f"{name.title()} converges at {order} order",
+                "observed": slopes[name],
+                "threshold": f"log-log slope of truncation error vs NFE in [{lo}, {hi}], {span}",
+                "passed": lo <= slopes[name] <= hi,
+            }
+        )
+    return checks

@@ -41,7 +41,7 @@ def sample_euler(
 def sample_ddim(
     denoiser: Denoiser, x: torch.Tensor, sigmas: torch.Tensor, *, callback: Callback = None
 ) -> torch.Tensor:
-    """Deterministic DDIM (eta = 0) in its own VP epsilon form, Song et al. 2020 (arXiv:2010.02502), Eq. 12."""
+    """Deterministic DDIM in its own VP epsilon form, Song et al. (arXiv:2010.02502), Eq. 12."""
     for i in range(len(sigmas) - 1):
         _emit(callback, i, x, sigmas[i])
         abar, abar_next = 1 / (1 + sigmas[i] ** 2), 1 / (1 + sigmas[i + 1] ** 2)
@@ -110,7 +110,7 @@ def sample_ipndm(
     callback: Callback = None,
     order: int = 4,
 ) -> torch.Tensor:
-    """Improved PNDM (Adams-Bashforth on d with lower-order warm-up), Zhang & Chen 2022 (arXiv:2204.13902)."""
+    """iPNDM: Adams-Bashforth on d with lower-order warm-up, Zhang & Chen (arXiv:2204.13902)."""
     history: list[torch.Tensor] = []  # newest first
     for i in range(len(sigmas) - 1):
         _emit(callback, i, x, sigmas[i])
@@ -132,7 +132,7 @@ def amed_step(
     r: float,
     c: float,
 ) -> torch.Tensor:
-    """One AMED step from the derivative d at (x, sigma), Zhou et al. 2024 (arXiv:2312.00094), Eq. 10."""
+    """One AMED step from the derivative d at (x, sigma), Zhou et al. (arXiv:2312.00094), Eq. 10."""
     t_mid = sigma_next**r * sigma ** (1 - r)  # mean-value time, geometric in sigma
     x_mid = x + (t_mid - sigma) * d  # Euler to the intermediate time
     d_mid = to_d(x_mid, t_mid, denoiser(x_mid, t_mid))

@@ -25,13 +25,14 @@ def schedule_logsnr(
     n: int, sigma_min: float = SIGMA_MIN, sigma_max: float = SIGMA_MAX
 ) -> torch.Tensor:
     """Uniform in log sigma (= uniform logSNR), DPM-Solver++ (arXiv:2211.01095), Sec. 3.3."""
-    sigmas = torch.linspace(math.log(sigma_max), math.log(sigma_min), n, dtype=torch.float64).exp()
+    log_sigmas = torch.linspace(math.log(sigma_max), math.log(sigma_min), n, dtype=torch.float64)
+    sigmas = log_sigmas.exp()
     sigmas[0], sigmas[-1] = sigma_max, sigma_min  # exact end points
     return sigmas
 
 
 def refine_log(sigmas: torch.Tensor, substeps: int) -> torch.Tensor:
-    """Split every interval of a schedule into `substeps` log-spaced substeps (shared end points)."""
+    """Split every interval of a schedule into `substeps` log-spaced substeps."""
     log_s = sigmas.log()
     frac = torch.linspace(0, 1, substeps + 1, dtype=sigmas.dtype, device=sigmas.device)[:-1]
     inner = log_s[:-1, None] + frac[None] * (log_s[1:] - log_s[:-1])[:, None]  # (n-1, S)

@@ -6,43 +6,79 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('reader', '0002_seed_taxonomy'),
+        ("reader", "0002_seed_taxonomy"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DemoRun',
+            name="DemoRun",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('demo_key', models.CharField(max_length=100)),
-                ('demo_version', models.PositiveIntegerField()),
-                ('size', models.CharField(max_length=16)),
-                ('params', models.JSONField(blank=True, default=dict)),
-                ('cache_key', models.CharField(max_length=64)),
-                ('status', models.CharField(choices=[('queued', 'queued'), ('running', 'running'), ('succeeded', 'succeeded'), ('failed', 'failed'), ('cancelled', 'cancelled')], default='queued', max_length=16)),
-                ('progress_done', models.PositiveIntegerField(default=0)),
-                ('progress_total', models.PositiveIntegerField(default=0)),
-                ('progress_message', models.CharField(blank=True, max_length=200)),
-                ('result', models.JSONField(blank=True, null=True)),
-                ('error', models.TextField(blank=True)),
-                ('timings', models.JSONField(blank=True, default=dict)),
-                ('device', models.CharField(blank=True, max_length=100)),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('worker', models.CharField(blank=True, max_length=200)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('paper', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='demo_runs', to='reader.paper')),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=uuid.uuid4, editable=False, primary_key=True, serialize=False
+                    ),
+                ),
+                ("demo_key", models.CharField(max_length=100)),
+                ("demo_version", models.PositiveIntegerField()),
+                ("size", models.CharField(max_length=16)),
+                ("params", models.JSONField(blank=True, default=dict)),
+                ("cache_key", models.CharField(max_length=64)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "queued"),
+                            ("running", "running"),
+                            ("succeeded", "succeeded"),
+                            ("failed", "failed"),
+                            ("cancelled", "cancelled"),
+                        ],
+                        default="queued",
+                        max_length=16,
+                    ),
+                ),
+                ("progress_done", models.PositiveIntegerField(default=0)),
+                ("progress_total", models.PositiveIntegerField(default=0)),
+                ("progress_message", models.CharField(blank=True, max_length=200)),
+                ("result", models.JSONField(blank=True, null=True)),
+                ("error", models.TextField(blank=True)),
+                ("timings", models.JSONField(blank=True, default=dict)),
+                ("device", models.CharField(blank=True, max_length=100)),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                ("worker", models.CharField(blank=True, max_length=200)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "paper",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="demo_runs",
+                        to="reader.paper",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
-                'indexes': [models.Index(fields=['status', 'created_at'], name='demorun_status_created'), models.Index(fields=['demo_key', '-created_at'], name='demorun_key_created'), models.Index(fields=['cache_key'], name='demorun_cache_key')],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('status__in', ['queued', 'running', 'succeeded'])), fields=('cache_key',), name='demorun_one_reusable_per_cache_key')],
+                "ordering": ["-created_at"],
+                "indexes": [
+                    models.Index(fields=["status", "created_at"], name="demorun_status_created"),
+                    models.Index(fields=["demo_key", "-created_at"], name="demorun_key_created"),
+                    models.Index(fields=["cache_key"], name="demorun_cache_key"),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("status__in", ["queued", "running", "succeeded"])),
+                        fields=("cache_key",),
+                        name="demorun_one_reusable_per_cache_key",
+                    )
+                ],
             },
         ),
     ]

@@ -36,6 +36,8 @@ def paper_request(*, arxiv_id: str) -> PaperRequest:
             status="pending", requested_at=now, error=""
         )
         request.status = "pending"
+        # Low priority: on Redis 9 is the lowest step (0 is highest); the filesystem transport
+        # and RabbitMQ queues without x-max-priority ignore it and keep FIFO order.
         transaction.on_commit(
             lambda: paper_fetch_task.apply_async(args=[arxiv_id], priority=9, queue="default")
         )

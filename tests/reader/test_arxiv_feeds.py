@@ -24,7 +24,12 @@ def test_rss_channel_and_items():
     assert result.kind == "rss"
     assert result.announce_date == date(2026, 11, 24)  # "Tue, 24 Nov 2026 00:00:00 -0500"
     assert result.response_date == datetime(2026, 11, 24, 5, 0, 11, tzinfo=UTC)
-    assert [e["announce_type"] for e in result.entries] == ["new", "cross", "replace", "replace-cross"]
+    assert [e["announce_type"] for e in result.entries] == [
+        "new",
+        "cross",
+        "replace",
+        "replace-cross",
+    ]
     assert all(set(e) == set(new_entry()) for e in result.entries)
     assert all(e["announce_date"] == date(2026, 11, 24) for e in result.entries)
     assert all(e["published"] is None and e["updated"] is None for e in result.entries)
@@ -60,7 +65,11 @@ def test_rss_cross_replace_and_old_style():
     assert replaced["doi"] == "10.5802/jep.257"
     assert replaced["journal_ref"].startswith("Journal de l'\\'Ecole polytechnique")
     old = entries["hep-th/9901001"]
-    assert (old["version"], old["announce_type"], old["primary_category"]) == (2, "replace-cross", "hep-th")
+    assert (old["version"], old["announce_type"], old["primary_category"]) == (
+        2,
+        "replace-cross",
+        "hep-th",
+    )
 
 
 def test_rss_empty_day_still_reports_its_date():

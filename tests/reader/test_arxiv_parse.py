@@ -5,6 +5,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from reader.arxiv import (
     ArxivApiError,
@@ -16,7 +18,7 @@ from reader.arxiv import (
     parse_oai,
     parse_snapshot_line,
 )
-from reader.arxiv_base import normalize_abstract, parse_datetime, split_authors
+from reader.arxiv_base import collapse_ws, normalize_abstract, parse_datetime, split_authors
 
 FIXTURES = Path(__file__).parent / "fixtures" / "arxiv"
 ENTRY_KEYS = set(new_entry())
@@ -92,7 +94,15 @@ def test_oai_page_with_token_and_deleted_record():
 def test_same_paper_from_api_and_oai_has_the_same_text():
     api = parse_api(fixture("api_query_page1.xml")).entries[0]
     oai = parse_oai(fixture("oai_page1.xml")).entries[0]
-    for key in ("arxiv_id", "version", "title", "abstract", "published", "updated", "primary_category"):
+    for key in (
+        "arxiv_id",
+        "version",
+        "title",
+        "abstract",
+        "published",
+        "updated",
+        "primary_category",
+    ):
         assert api[key] == oai[key], key
 
 
@@ -116,7 +126,9 @@ def test_oai_error_codes():
 
 
 def test_oai_dc_is_refused_clearly():
-    body = fixture("oai_page2.xml").replace(b"http://arxiv.org/OAI/arXivRaw/", b"http://www.openarchives.org/OAI/2.0/oai_dc/")
+    body = fixture("oai_page2.xml").replace(
+        b"http://arxiv.org/OAI/arXivRaw/", b"http://www.openarchives.org/OAI/2.0/oai_dc/"
+    )
     with pytest.raises(ArxivParseError, match="unsupported OAI metadata format"):
         parse_oai(body)
 
@@ -239,13 +251,33 @@ def test_normalize_abstract(text, expected):
 @pytest.mark.parametrize(
     ("text", "names", "affiliations"),
     [
-        ("D.V. Shetty, S.J. Yennello, and G.A. Souliotis", ["D.V. Shetty", "S.J. Yennello", "G.A. Souliotis"], [None] * 3),
-        ("Valeria M. Rosa and Patricio S. letelier", ["Valeria M. Rosa", "Patricio S. letelier"], [None] * 2),
+        (
+            "D.V. Shetty, S.J. Yennello, and G.A. Souliotis",
+            ["D.V. Shetty", "S.J. Yennello", "G.A. Souliotis"],
+            [None] * 3,
+        ),
+        (
+            "Valeria M. Rosa and Patricio S. letelier",
+            ["Valeria M. Rosa", "Patricio S. letelier"],
+            [None] * 2,
+        ),
         ("C. Bal\\'azs, E. L. Berger", ["C. Bal\\'azs", "E. L. Berger"], [None] * 2),
-        ("V.N. Tolstoy (INP, Moscow State University)", ["V.N. Tolstoy"], ["INP, Moscow State University"]),
-        ("A. Author (Dept. of Physics and Astronomy)", ["A. Author"], ["Dept. of Physics and Astronomy"]),
+        (
+            "V.N. Tolstoy (INP, Moscow State University)",
+            ["V.N. Tolstoy"],
+            ["INP, Moscow State University"],
+        ),
+        (
+            "A. Author (Dept. of Physics and Astronomy)",
+            ["A. Author"],
+            ["Dept. of Physics and Astronomy"],
+        ),
         ("John Smith, Jr., Jane Roe", ["John Smith, Jr.", "Jane Roe"], [None] * 2),
-        ("The BABAR Collaboration, B. Aubert, et al", ["The BABAR Collaboration", "B. Aubert"], [None] * 2),
+        (
+            "The BABAR Collaboration, B. Aubert, et al",
+            ["The BABAR Collaboration", "B. Aubert"],
+            [None] * 2,
+        ),
         ("Anderson Silva and Andy Sandberg", ["Anderson Silva", "Andy Sandberg"], [None] * 2),
         (
             "Arthur Jaffe (1) and Gordon Ritter (1) ((1) Harvard University)",
@@ -283,3 +315,14 @@ def test_parse_datetime(text, expected):
 def test_parse_datetime_rejects_garbage():
     with pytest.raises(ArxivParseError, match="unreadable date"):
         parse_datetime("yesterday")
+
+
+@given(st.text())
+def test_collapse_ws_fast_path_agrees_with_split(text):
+    assert collapse_ws(text) == " ".join(text.split())
+
+
+@given(st.text())
+def test_normalize_abstract_is_idempotent(text):
+    once = normalize_abstract(text)
+    assert normalize_abstract(once) == once

@@ -1,0 +1,373 @@
+"""Full-text search: the query language, the SQLite FTS5 / PostgreSQL backends, highlighting.
+
+Query language (documented in the README and on the search page):
+
+* ``word other`` — every word must appear (title, abstract or authors), ranked by BM25;
+* ``"exact phrase"`` — the words in this order;
+* ``au:hinton``, ``au:"Geoffrey Hinton"`` — authors only; ``ti:`` title only, ``abs:`` abstract;
+* ``-word`` — exclude; ``word*`` — prefix; ``a OR b`` — either.
+
+Words are matched case- and accent-insensitively with no stemming (as Cool Papers). User text
+never reaches the SQL string: the FTS5 expression is built from quoted word tokens and passed
+as a bound parameter; PostgreSQL gets a tsquery string made only of ``\\w`` tokens.
+"""
+
+import html
+import math
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.db import connection
+
+MAX_QUERY_CHARS = 400
+MAX_CLAUSES = 24
+MAX_HITS = 1000  # like Cool Papers: ranking past the first thousand hits helps nobody
+FIELDS = {
+    "au": "authors",
+    "author": "authors",
+    "ti": "title",
+    "title": "title",
+    "abs": "abstract",
+    "abstract": "abstract",
+}
+FTS_COLUMNS = {"title": "title_plain", "abstract": "abstract_plain", "authors": "authors_text"}
+# Copied from reader/migrations/0003_search.py: the expression must equal the index's.
+PG_VECTOR = (
+    "(setweight(to_tsvector('english'::regconfig, coalesce(title_plain, '')), 'A') || "
+    "setweight(to_tsvector('english'::regconfig, coalesce(abstract_plain, '')), 'B') || "
+    "setweight(to_tsvector('simple'::regconfig, coalesce(authors_text, '')), 'C'))"
+)
+_TOKEN_RE = re.compile(r'(-?)(?:([A-Za-z]+):)?(?:"([^"]*)"?|([^\s"]+))')
+_WORD_RE = re.compile(r"\w+")
+
+
+class QueryError(ValueError):
+    """The query cannot be searched (the message is shown to the reader)."""
+
+
+@dataclass(frozen=True)
+class Clause:
+    """One term of a query: words (a phrase if several), field, negation, prefix, OR-joined."""
+
+    words: tuple[str, ...]
+    field: str | None = None
+    negate: bool = False
+    prefix: bool = False
+    either: bool = False  # joined to the previous clause with OR instead of AND
+
+
+@dataclass
+class ParsedQuery:
+    """The clauses of a query plus its original text."""
+
+    text: str
+    clauses: list[Clause] = field(default_factory=list)
+
+    @property
+    def positive(self) -> list[Clause]:
+        """Clauses that must (or may, with OR) match."""
+        return [c for c in self.clauses if not c.negate]
+
+    def highlight_words(self) -> list[str]:
+        """Words worth marking in results (positive clauses only)."""
+        return list(dict.fromkeys(w for c in self.positive for w in c.words))
+
+    def author_words(self) -> list[str]:
+        """Words of author clauses (used to mark matching author names)."""
+        return [w for c in self.positive if c.field in (None, "authors") for w in c.words]
+
+
+def fold(text: str) -> str:
+    """Lower-case and strip accents, as the FTS5 tokenizer does (remove_diacritics 2)."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def parse_query(text: str) -> ParsedQuery:
+    """Parse the reader's query; QueryError says what is wrong in words."""
+    text = (text or "").strip()
+    if len(text) > MAX_QUERY_CHARS:
+        raise QueryError(
+            f"The query is too long ({len(text)} characters; the limit is {MAX_QUERY_CHARS})."
+        )
+    parsed = ParsedQuery(text=text)
+    either = False
+    for m in _TOKEN_RE.finditer(text):
+        minus, prefix_field, quoted, bare = m.groups()
+        raw = quoted if quoted is not None else bare
+        if quoted is None and not minus and not prefix_field and raw in ("OR", "|"):
+            either = bool(parsed.clauses)
+            continue
+        if quoted is None and not minus and not prefix_field and raw == "AND":
+            continue
+        fld = FIELDS.get(prefix_field.lower()) if prefix_field else None
+        if prefix_field and fld is None:
+            raw = f"{prefix_field}:{raw}"  # "re:birth" is text, not an unknown field
+        words = tuple(fold(w) for w in _WORD_RE.findall(raw))
+        if not words:
+            continue
+        prefix = quoted is None and raw.endswith("*") and len(words) == 1
+        parsed.clauses.append(Clause(words, fld, bool(minus), prefix, either and not minus))
+        either = False
+    if len(parsed.clauses) > MAX_CLAUSES:
+        raise QueryError(f"Too many terms ({len(parsed.clauses)}; the limit is {MAX_CLAUSES}).")
+    if not parsed.positive:
+        raise QueryError(
+            "Type at least one word to search for (a query of only -exclusions "
+            "or punctuation matches nothing)."
+        )
+    return parsed
+
+
+# ---- SQLite FTS5 ----
+
+
+def _fts_clause(clause: Clause) -> str:
+    phrase = '"' + " ".join(clause.words) + '"' + (" *" if clause.prefix else "")
+    if clause.field:
+        return f"{FTS_COLUMNS[clause.field]} : {phrase}"
+    return phrase
+
+
+def fts_expression(parsed: ParsedQuery) -> str:
+    """The FTS5 MATCH expression: quoted tokens only, so no user syntax reaches FTS5."""
+    groups: list[list[str]] = []
+    for clause in parsed.positive:
+        if clause.either and groups:
+            groups[-1].append(_fts_clause(clause))
+        else:
+            groups.append([_fts_clause(clause)])
+    expr = " AND ".join("(" + " OR ".join(g) + ")" for g in groups)
+    for clause in parsed.clauses:
+        if clause.negate:
+            expr = f"({expr}) NOT {_fts_clause(clause)}"
+    return expr
+
+
+_ORDER_SQLITE = {
+    "relevance": "bm25(reader_paper_fts, 5.0, 1.0, 3.0)",
+    "time": "p.first_published DESC",
+    "stars": "p.stars DESC, bm25(reader_paper_fts, 5.0, 1.0, 3.0)",
+}
+
+
+def _sqlite_search(expr: str, sort: str, limit: int, offset: int, exclude_id: int | None):
+    where = "reader_paper_fts MATCH %s" + (" AND p.id != %s" if exclude_id else "")
+    params: list = [expr] + ([exclude_id] if exclude_id else [])
+    join = "" if sort == "relevance" else " JOIN reader_paper p ON p.id = reader_paper_fts.rowid"
+    if sort == "relevance" and exclude_id:
+        where = where.replace("p.id", "reader_paper_fts.rowid")
+    with connection.cursor() as cur:
+        cur.execute(
+            f"SELECT reader_paper_fts.rowid FROM reader_paper_fts{join} WHERE {where} "
+            f"ORDER BY {_ORDER_SQLITE[sort]} LIMIT %s OFFSET %s",
+            [*params, limit, offset],
+        )
+        ids = [row[0] for row in cur.fetchall()]
+        cur.execute(
+            f"SELECT count(*) FROM (SELECT rowid FROM reader_paper_fts WHERE "
+            f"reader_paper_fts MATCH %s LIMIT {MAX_HITS})",
+            [expr],
+        )
+        total = cur.fetchone()[0]
+    return ids, total
+
+
+# ---- PostgreSQL ----
+
+
+def _ts_clause(clause: Clause) -> str:
+    op = " <-> ".join(f"'{w}'" + (":*" if clause.prefix else "") for w in clause.words)
+    return f"({op})"
+
+
+def pg_condition(parsed: ParsedQuery) -> tuple[str, list]:
+    """SQL condition and params for PostgreSQL (GIN index on PG_VECTOR for every clause)."""
+    groups: list[list[tuple[str, list]]] = []
+    negs: list[tuple[str, list]] = []
+    for clause in parsed.clauses:
+        if clause.field == "authors":
+            # Names are not English words: a substring match over the names is what readers mean.
+            like = "%" + " ".join(clause.words).replace("\\", "").replace("%", "") + "%"
+            cond = ("authors_text ILIKE %s", [like])
+        else:
+            col = {"title": "title_plain", "abstract": "abstract_plain"}.get(clause.field or "")
+            vec = f"to_tsvector('english'::regconfig, coalesce({col}, ''))" if col else PG_VECTOR
+            cond = (f"{vec} @@ to_tsquery('english'::regconfig, %s)", [_ts_clause(clause)])
+            if col:  # keep the GIN index in play for the field-restricted clause
+                cond = (
+                    f"{PG_VECTOR} @@ to_tsquery('english'::regconfig, %s) AND {cond[0]}",
+                    [_ts_clause(clause), *cond[1]],
+                )
+        if clause.negate:
+            negs.append(cond)
+        elif clause.either and groups:
+            groups[-1].append(cond)
+        else:
+            groups.append([cond])
+    sql, params = [], []
+    for group in groups:
+        sql.append("(" + " OR ".join(c for c, _ in group) + ")")
+        params += [p for _, ps in group for p in ps]
+    for cond, ps in negs:
+        sql.append(f"NOT ({cond})")
+        params += ps
+    return " AND ".join(sql), params
+
+
+def _pg_rank_query(parsed: ParsedQuery) -> str:
+    words = [w for c in parsed.positive if c.field != "authors" for w in c.words]
+    return " | ".join(f"'{w}'" for w in words) or "''"
+
+
+def _pg_search(parsed: ParsedQuery, sort: str, limit: int, offset: int, exclude_id):
+    cond, params = pg_condition(parsed)
+    if exclude_id:
+        cond += " AND id != %s"
+        params.append(exclude_id)
+    order = {
+        "relevance": f"ts_rank({PG_VECTOR}, to_tsquery('english'::regconfig, %s)) DESC",
+        "time": "first_published DESC NULLS LAST",
+        "stars": f"stars DESC, ts_rank({PG_VECTOR}, to_tsquery('english'::regconfig, %s)) DESC",
+    }[sort]
+    order_params = [] if sort == "time" else [_pg_rank_query(parsed)]
+    with connection.cursor() as cur:
+        cur.execute(
+            f"SELECT id FROM reader_paper WHERE {cond} ORDER BY {order} LIMIT %s OFFSET %s",
+            [*params, *order_params, limit, offset],
+        )
+        ids = [row[0] for row in cur.fetchall()]
+        cur.execute(
+            f"SELECT count(*) FROM (SELECT 1 FROM reader_paper WHERE {cond} LIMIT {MAX_HITS}) s",
+            params,
+        )
+        total = cur.fetchone()[0]
+    return ids, total
+
+
+def search_ids(
+    parsed: ParsedQuery,
+    *,
+    sort: str = "relevance",
+    limit: int = 25,
+    offset: int = 0,
+    exclude_id: int | None = None,
+) -> tuple[list[int], int]:
+    """Paper primary keys for one page of results, and the hit count (capped at MAX_HITS)."""
+    limit = max(0, min(limit, MAX_HITS - offset))
+    if connection.vendor == "postgresql":
+        return _pg_search(parsed, sort, limit, offset, exclude_id)
+    return _sqlite_search(fts_expression(parsed), sort, limit, offset, exclude_id)
+
+
+# ---- related papers: the paper's top TF-IDF words as an OR query (Cool Papers' [REL]) ----
+
+STOPWORDS = frozenset(
+    """a about above after again against all also am an and any are as at be because been before
+    being below between both but by can could did do does doing down during each few for from
+    further had has have having here how however i if in into is it its itself just more most
+    much my no nor not now of off on once only or other our out over own paper propose proposed
+    same should show shows so some such than that the their them then there these they this those
+    through to too under until up use used using very via was we were what when where which while
+    who whom why will with within without would yet you your new results method methods approach
+    based study work present provide two one three well first second framework model models task
+    tasks performance problem problems existing achieve achieves demonstrate via across different
+    data large many show significantly several recent recently large""".split()
+)
+_KEYWORD_RE = re.compile(r"(?<![\\\w])[^\W\d_]{3,}")
+_MATH_RE = re.compile(r"\$[^$]*\$|\\\(.*?\\\)|\\\[.*?\\\]", re.S)
+
+
+def keyword_counts(title: str, abstract: str) -> Counter:
+    """Term frequencies of a paper's words (title counted twice; math and stopwords dropped)."""
+    counts: Counter = Counter()
+    for text, weight in ((title, 2), (abstract, 1)):
+        for word in _KEYWORD_RE.findall(_MATH_RE.sub(" ", text or "")):
+            word = fold(word)
+            if word not in STOPWORDS:
+                counts[word] += weight
+    return counts
+
+
+def doc_freqs(words: list[str]) -> tuple[dict[str, int], int]:
+    """Number of papers containing each word, and the number of papers."""
+    if not words:
+        return {}, 0
+    with connection.cursor() as cur:
+        cur.execute("SELECT count(*) FROM reader_paper")
+        total = cur.fetchone()[0]
+        if connection.vendor == "postgresql":
+            sel = ", ".join(
+                f"count(*) FILTER (WHERE {PG_VECTOR} @@ to_tsquery('english'::regconfig, %s))"
+                for _ in words
+            )
+            cur.execute(f"SELECT {sel} FROM reader_paper", [f"'{w}'" for w in words])
+            return dict(zip(words, cur.fetchone())), total
+        marks = ", ".join(["%s"] * len(words))
+        cur.execute(f"SELECT term, doc FROM reader_paper_fts_vocab WHERE term IN ({marks})", words)
+        return dict(cur.fetchall()), total
+
+
+def top_keywords(title: str, abstract: str, *, count: int = 10) -> list[str]:
+    """The paper's ``count`` words with the highest TF-IDF (words no other paper has are skipped)."""
+    tf = keyword_counts(title, abstract)
+    candidates = [w for w, _ in tf.most_common(40)]
+    df, total = doc_freqs(candidates)
+    scored = [
+        (tf[w] * math.log((total + 1) / (df[w] + 1)), w)
+        for w in candidates
+        if df.get(w, 0) >= 2  # a word only this paper has finds no related paper
+    ]
+    return [w for _, w in sorted(scored, reverse=True)[:count]]
+
+
+# ---- highlighting: escape first, then mark ----
+
+_TAG_RE = re.compile(r"(<[^>]*>)")
+
+
+def _word_pattern(words: list[str]) -> re.Pattern | None:
+    words = [w for w in words if w]
+    if not words:
+        return None
+    alts = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{alts})\w*", re.IGNORECASE)
+
+
+def highlight_text(text: str, words: list[str]) -> str:
+    """HTML for plain ``text``: every piece escaped, matches wrapped in <mark>."""
+    pattern = _word_pattern(words)
+    if pattern is None:
+        return html.escape(text, quote=False)
+    out, pos = [], 0
+    for m in pattern.finditer(text):
+        out.append(html.escape(text[pos : m.start()], quote=False))
+        out.append("<mark>" + html.escape(m.group(0), quote=False) + "</mark>")
+        pos = m.end()
+    out.append(html.escape(text[pos:], quote=False))
+    return "".join(out)
+
+
+def highlight_html(fragment: str, words: list[str]) -> str:
+    """Mark ``words`` in sanitised renderer HTML, outside math; tags pass through unchanged."""
+    if _word_pattern(words) is None:
+        return fragment
+    out, math_tag, depth = [], None, 0
+    for piece in _TAG_RE.split(fragment):
+        if piece.startswith("<"):
+            name = piece[1:].split(None, 1)[0].strip("/>").lower() if len(piece) > 2 else ""
+            if math_tag is None and re.search(r'\bclass="[^"]*\bmath\b', piece):
+                math_tag, depth = name, 1
+            elif math_tag and name == math_tag:
+                depth += -1 if piece.startswith("</") else 1
+                if depth == 0:
+                    math_tag = None
+            out.append(piece)
+        elif math_tag or not piece:
+            out.append(piece)
+        else:
+            # The renderer's text is escaped HTML: unescape, then escape again while marking.
+            out.append(highlight_text(html.unescape(piece), words))
+    return "".join(out)

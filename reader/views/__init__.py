@@ -1,0 +1,1 @@
+"""Thin function views, split by page (home, listing, paper, search)."""

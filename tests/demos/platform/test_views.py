@@ -1,0 +1,220 @@
+"""Demo pages: index, detail form, POST (303/400/429/503, CSRF), run page, JSON endpoint."""
+
+import json
+import uuid
+
+import pytest
+from django.test import Client, override_settings
+from django.urls import reverse
+
+from demos.models import DemoRun
+from tests.demos.platform.conftest import FAKE_KEY
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def no_enqueue(monkeypatch):
+    from demos.tasks import demo_run_execute_task
+
+    monkeypatch.setattr(demo_run_execute_task, "apply_async", lambda *a, **kw: None)
+
+
+def _post(client, data, key=FAKE_KEY, **extra):
+    return client.post(reverse("demos:run_create", kwargs={"key": key}), data, **extra)
+
+
+def _full_form(**overrides):
+    data = {"all_params": "1", "size": "smoke", "seed": "0", "scale": "1.0", "mode": "a",
+            "flag": "on"}
+    data.update(overrides)
+    return data
+
+
+def test_index_lists_every_catalogue_demo_with_its_papers(client):
+    from demos import catalog
+
+    response = client.get("/demos/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    for demo in catalog.all_demos():
+        assert demo.title in html or demo.title.replace("'", "&#x27;") in html
+        assert f'href="/demos/{demo.key}/"' in html
+        for arxiv_id in demo.arxiv_ids:
+            assert f"arXiv:{arxiv_id}" in html
+
+
+def test_detail_shows_description_form_claims_caveats_and_runs(client, make_run):
+    make_run(status="succeeded")
+    response = client.get(f"/demos/{FAKE_KEY}/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'class="math inline"' in html  # the description went through the renderer
+    for name in ("seed", "scale", "mode", "flag", "size"):
+        assert f'name="{name}"' in html
+    assert 'name="width"' not in html  # a full-only knob while only smoke is offered
+    assert 'max="10.0"' in html and "csrfmiddlewaretoken" in html
+    assert "Paper table" in html and "6.61" in html and "A toy." in html
+    assert "Recent runs" in html and "succeeded" in html
+
+
+def test_unknown_demo_and_run_are_404(client):
+    assert client.get("/demos/nope.nope/").status_code == 404
+    assert _post(client, {}, key="nope.nope").status_code == 404
+    missing = uuid.uuid4()
+    assert client.get(f"/demos/runs/{missing}/").status_code == 404
+    assert client.get(f"/demos/runs/{missing}.json").status_code == 404
+
+
+def test_post_creates_a_run_and_redirects_with_303(client, echo_demo, no_enqueue):
+    response = _post(client, _full_form(scale="2.5"))
+    run = DemoRun.objects.get()
+    assert response.status_code == 303
+    assert response["Location"] == f"/demos/runs/{run.id}/"
+    assert run.params == {"flag": True, "mode": "a", "scale": 2.5, "seed": 0}
+
+
+def test_unchecked_box_is_false_but_panel_post_uses_defaults(client, echo_demo, no_enqueue):
+    form = _full_form()
+    del form["flag"]
+    _post(client, form)
+    _post(client, {})  # the paper panel's one-click form sends no params and no size
+    assert sorted(r.params["flag"] for r in DemoRun.objects.all()) == [False, True]
+    assert {r.size for r in DemoRun.objects.all()} == {"smoke"}
+
+
+def test_same_post_twice_shares_one_run(client, echo_demo, no_enqueue):
+    first = _post(client, _full_form())
+    second = _post(client, _full_form())
+    assert first["Location"] == second["Location"] and DemoRun.objects.count() == 1
+
+
+def test_invalid_params_give_400_with_per_field_messages(client, echo_demo, no_enqueue):
+    response = _post(client, _full_form(scale="99", mode="zzz", seed="x"))
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Traceback" not in html
+    assert "Ensure this value is less than or equal to 10.0" in html
+    assert "Select a valid choice" in html and "Enter a whole number" in html
+    assert html.count('class="errorlist"') >= 3
+    assert DemoRun.objects.count() == 0
+
+
+def test_schema_errors_from_the_service_are_attached_to_fields(client, echo_demo, no_enqueue):
+    response = _post(client, _full_form(mode="b", scale="7"))  # a cross-field limit
+    assert response.status_code == 400
+    assert 'id="id_scale_errors"' in response.content.decode()
+    assert "at most 5 in mode b" in response.content.decode()
+    response = _post(client, _full_form(size="full"))  # not offered on this deployment
+    assert response.status_code == 400 and "Select a valid choice" in response.content.decode()
+
+
+def test_invalid_params_as_json(client, echo_demo):
+    response = _post(client, _full_form(scale="0"), HTTP_ACCEPT="application/json")
+    assert response.status_code == 400
+    assert "scale" in response.json()["errors"]
+
+
+def test_post_requires_csrf(echo_demo, no_enqueue):
+    csrf_client = Client(enforce_csrf_checks=True)
+    assert _post(csrf_client, _full_form()).status_code == 403
+    assert DemoRun.objects.count() == 0
+
+
+def test_get_on_the_create_url_is_not_allowed(client, echo_demo):
+    assert client.get(reverse("demos:run_create", kwargs={"key": FAKE_KEY})).status_code == 405
+
+
+@override_settings(DEMOS_RUNS_PER_MINUTE=2)
+def test_rate_limit_answers_429_with_retry_after(client, echo_demo, no_enqueue):
+    for seed in range(2):
+        assert _post(client, _full_form(seed=str(seed))).status_code == 303
+    response = _post(client, _full_form(seed="7"))
+    assert response.status_code == 429
+    assert 0 < int(response["Retry-After"]) <= 60
+    assert "Too many runs" in response.content.decode()
+
+
+@override_settings(DEMOS_MAX_QUEUED=1)
+def test_queue_full_answers_503_busy(client, make_run, no_enqueue):
+    make_run(params={"seed": 5})
+    response = _post(client, _full_form(seed="6"))
+    assert response.status_code == 503
+    assert "Busy" in response.content.decode() and response["Retry-After"] == "30"
+    json_response = _post(client, _full_form(seed="6"), HTTP_ACCEPT="application/json")
+    assert json_response.status_code == 503 and json_response.json()["error"] == "busy"
+
+
+def test_run_page_queued_shows_pending_and_polls(client, make_run):
+    make_run(status="running", params={"seed": 1})
+    run = make_run(params={"seed": 2})
+    html = client.get(f"/demos/runs/{run.id}/").content.decode()
+    assert "Pending: 1" in html
+    assert f'data-status-url="/demos/runs/{run.id}.json"' in html
+    assert "js/demos.js" in html and "<script>" not in html  # CSP: no inline scripts
+
+
+def test_run_page_running_shows_progress(client, make_run):
+    run = make_run(status="running", progress_done=3, progress_total=4,
+                   progress_message="samplers")
+    html = client.get(f"/demos/runs/{run.id}/").content.decode()
+    assert "Loading 75%" in html and "width: 75%" in html and "samplers" in html
+
+
+def test_run_page_succeeded_shows_checks_claims_plots_timings_env(client, make_run):
+    run = make_run()
+    from demos.services import demo_run_execute
+
+    demo_run_execute(run_id=str(run.id))
+    html = client.get(f"/demos/runs/{run.id}/").content.decode()
+    assert "Finished" in html
+    assert "slope is 2" in html and "holds" in html and "does not hold" in html
+    assert "This run measured" in html and "The paper reports" in html and "6.61" in html
+    assert 'data-plot="curve"' in html
+    assert "Timings" in html and "wall_s" in html and "Environment" in html
+
+
+def test_run_page_failed_shows_only_the_first_error_line(client, make_run):
+    run = make_run(status="failed", error="ValueError: bad\nTraceback (most recent call last):")
+    html = client.get(f"/demos/runs/{run.id}/").content.decode()
+    assert "ValueError: bad" in html and "Traceback" not in html and "Try again" in html
+
+
+def test_json_endpoint_payload(client, make_run):
+    queued = make_run(params={"seed": 1})
+    data = client.get(f"/demos/runs/{queued.id}.json").json()
+    assert data["status"] == "queued" and data["queue_position"] == 0
+    assert data["progress"] == {"done": 0, "total": 0, "fraction": 0.0, "message": ""}
+    assert "result" not in data and data["finished"] is False
+
+    from demos.services import demo_run_execute
+
+    demo_run_execute(run_id=str(queued.id))
+    response = client.get(f"/demos/runs/{queued.id}.json")
+    assert "no-cache" in response["Cache-Control"] or "max-age=0" in response["Cache-Control"]
+    data = response.json()
+    assert data["status"] == "succeeded" and data["finished"] is True
+    assert data["result"]["series"]["curve"]["kind"] == "loglog"
+    assert data["progress"]["fraction"] == 1.0
+    json.dumps(data, allow_nan=False)
+
+    failed = make_run(status="failed", error="KeyError: x\nline 2", params={"seed": 3})
+    data = client.get(f"/demos/runs/{failed.id}.json").json()
+    assert data["error"] == "KeyError: x" and "result" not in data
+
+
+def test_paper_panel_lists_demos_for_a_paper(rf, echo_demo):
+    from django.template.loader import render_to_string
+
+    from demos.selectors import demo_list_for_paper
+
+    demos = demo_list_for_paper("2312.00094")
+    assert demos and demos[0]["key"] == "diffusion.few_step_samplers"
+    html = render_to_string(
+        "demos/_paper_panel.html", {"demos": demos, "paper": {"arxiv_id": "2312.00094"}},
+        request=rf.get("/arxiv/2312.00094"),
+    )
+    assert "Live demos" in html and demos[0]["title"] in html.replace("&#x27;", "'")
+    assert f'action="/demos/{demos[0]["key"]}/runs/"' in html and "csrfmiddlewaretoken" in html
+    assert demo_list_for_paper("1706.03762") == []
+    assert render_to_string("demos/_paper_panel.html", {"demos": []}).strip() == ""

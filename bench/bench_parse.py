@@ -29,20 +29,22 @@ import feedparser  # noqa: E402
 from reader.arxiv import parse_any, parse_snapshot_line  # noqa: E402
 
 
-def best_rate(fn: Callable[[], object], seconds: float, rounds: int = 5) -> float:
-    """Calls per second: best of `rounds` rounds of about seconds/rounds each."""
-    fn()  # warm-up
+def best_rates(fns: list[Callable[[], object]], seconds: float, rounds: int = 5) -> list[float]:
+    """Calls per second for each fn: best of `rounds` interleaved rounds (same load for all)."""
+    for fn in fns:
+        fn()  # warm-up
     per_round = seconds / rounds
-    best = 0.0
+    best = [0.0] * len(fns)
     for _ in range(rounds):
-        n, start = 0, time.perf_counter()
-        while True:
-            fn()
-            n += 1
-            elapsed = time.perf_counter() - start
-            if elapsed >= per_round:
-                break
-        best = max(best, n / elapsed)
+        for i, fn in enumerate(fns):
+            n, start = 0, time.perf_counter()
+            while True:
+                fn()
+                n += 1
+                elapsed = time.perf_counter() - start
+                if elapsed >= per_round:
+                    break
+            best[i] = max(best[i], n / elapsed)
     return best
 
 
@@ -68,23 +70,35 @@ def main() -> None:
         data = path.read_bytes()
         entries = len(parse_any(data).entries)
         fp_entries = len(feedparser.parse(data).entries)
-        ours = best_rate(lambda d=data: parse_any(d), args.seconds) * entries
-        theirs = best_rate(lambda d=data: feedparser.parse(d), args.seconds) * entries
+        ours, theirs = (
+            rate * entries
+            for rate in best_rates(
+                [lambda d=data: parse_any(d), lambda d=data: feedparser.parse(d)], args.seconds
+            )
+        )
         rows.append(
             (label, path.name, len(data), f"{entries} (feedparser: {fp_entries})", ours, theirs)
         )
 
     kaggle = next((samples / "kaggle").glob("*.jsonl"))
     lines = kaggle.read_bytes().splitlines()
-    ours = best_rate(lambda: [parse_snapshot_line(x) for x in lines], args.seconds) * len(lines)
-    plain = best_rate(lambda: [json.loads(x) for x in lines], args.seconds) * len(lines)
+    ours, plain = (
+        rate * len(lines)
+        for rate in best_rates(
+            [
+                lambda: [parse_snapshot_line(x) for x in lines],
+                lambda: [json.loads(x) for x in lines],
+            ],
+            args.seconds,
+        )
+    )
     rows.append(("Kaggle JSONL", kaggle.name, kaggle.stat().st_size, str(len(lines)), ours, plain))
 
     now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     print(
         f"Parse benchmark, {now}; {platform.machine()}, {os.cpu_count()} cores, "
         f"{platform.processor() or platform.platform()}; Python {platform.python_version()}, "
-        f"lxml {version('lxml')}, feedparser {version('feedparser')}; best of 5 rounds.\n"
+        f"lxml {version('lxml')}, feedparser {version('feedparser')}; best of 5 interleaved rounds; load average {os.getloadavg()[0]:.2f}.\n"
     )
     print(
         "| input | file | bytes | entries | reader.arxiv entries/s | baseline entries/s | ratio |"

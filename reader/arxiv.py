@@ -2,8 +2,8 @@
 
 This is the public face the Django side imports (``from reader import arxiv``); the work is
 split over ``arxiv_ids`` (identifiers, OAI sets), ``arxiv_base`` (errors, ParseResult, safe
-XML, text helpers), ``arxiv_parse`` (API Atom, OAI-PMH, Kaggle) and ``arxiv_feeds`` (RSS and
-Atom announcement feeds). No Django, no models, no HTTP (that is ``reader.arxiv_client``).
+XML, text helpers), ``arxiv_parse`` (API Atom, OAI-PMH, Kaggle), ``arxiv_feeds`` (RSS and
+Atom announcement feeds) and ``arxiv_listing`` (the /list/<cat>/new HTML page). No Django, no models, no HTTP (that is ``reader.arxiv_client``).
 """
 
 from lxml import etree
@@ -27,6 +27,7 @@ from reader.arxiv_ids import (
     normalize_id,
     oai_set_for_category,
 )
+from reader.arxiv_listing import parse_listing
 from reader.arxiv_parse import ATOM, OAI, OPENSEARCH, parse_api, parse_oai, parse_snapshot_line
 
 __all__ = [
@@ -47,6 +48,7 @@ __all__ = [
     "parse_any",
     "parse_api",
     "parse_atom_feed",
+    "parse_listing",
     "parse_oai",
     "parse_rss",
     "parse_snapshot_line",

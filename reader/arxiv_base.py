@@ -67,7 +67,7 @@ class ArxivUnavailable(Exception):
 class ParseResult:
     """One parsed response page: entries as plain dicts plus paging and date metadata."""
 
-    kind: str  # 'api', 'oai', 'rss', 'atom-feed'
+    kind: str  # 'api', 'oai', 'rss', 'atom-feed' ('listing' from arxiv_listing.parse_listing)
     entries: list[dict[str, Any]] = field(default_factory=list)
     total_results: int | None = None
     start_index: int | None = None
@@ -76,6 +76,8 @@ class ParseResult:
     announce_date: date | None = None
     # OAI-PMH records with status="deleted" (bare ids); they carry no metadata.
     deleted: list[str] = field(default_factory=list)
+    # Listing pages only: section -> (shown, total) from "(showing X of Y entries)".
+    section_counts: dict[str, tuple[int, int]] = field(default_factory=dict)
 
 
 def new_entry() -> dict[str, Any]:
@@ -125,7 +127,8 @@ def load_xml(data: bytes) -> etree._Element:
     if _HTML_START.match(data[:2048]):
         m = _HTML_TITLE.search(data[:8192])
         title = collapse_ws(m.group(1).decode("utf-8", "replace")) if m else "no title"
-        raise ArxivParseError(f"got an HTML page instead of XML ({title[:120]})")
+        hint = "; for /list pages use parse_listing" if b"list-title" in data else ""
+        raise ArxivParseError(f"got an HTML page instead of XML ({title[:120]}){hint}")
     # A DOCTYPE has no business in arXiv responses; refusing it outright rules out entity
     # tricks even if a future lxml changes its defaults.
     head = data[:4096].lower()
@@ -220,8 +223,18 @@ _SUFFIXES = frozenset({"jr", "jr.", "sr", "sr.", "ii", "iii", "iv"})
 _AND = re.compile(r"\s+and\s+", re.IGNORECASE)
 
 
+_FLAT_SPLIT = re.compile(r",|\s+and\s+(?=\S)", re.IGNORECASE)
+
+
 def _split_top_level(text: str) -> list[str]:
     """Split on commas and the word 'and' outside parentheses/braces (affiliations, TeX)."""
+    if "(" not in text and "{" not in text and "[" not in text:
+        return _FLAT_SPLIT.split(text)  # no nesting: one C-level split does it
+    return _split_nested(text)
+
+
+def _split_nested(text: str) -> list[str]:
+    """Character walk that tracks bracket depth (the general case of _split_top_level)."""
     parts: list[str] = []
     depth = 0
     start = 0

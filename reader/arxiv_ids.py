@@ -25,10 +25,10 @@ ID_PATTERN = rf"(?:{NEW_ID_PATTERN}|{OLD_ID_PATTERN})(?:{VERSION_PATTERN})?"
 
 _NEW_RE = re.compile(r"(\d{2})(\d{2})\.(\d{4,5})(?:v(\d+))?")
 _OLD_RE = re.compile(r"([a-z]+(?:-[a-z]+)*)(?:\.([a-z]{2}))?/(\d{2})(\d{2})(\d{3})(?:v(\d+))?")
-# Prefixes people paste: URLs of abs/pdf/html pages, "arXiv:", OAI identifiers.
+# Prefixes people paste: URLs or paths of abs/pdf/html pages, "arXiv:", OAI identifiers.
 _PREFIX_RE = re.compile(
     r"^(?:https?://)?(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html|format|src)/"
-    r"|^arxiv:|^oai:arxiv\.org:",
+    r"|^/?(?:abs|pdf|html)/|^arxiv:|^oai:arxiv\.org:",
     re.IGNORECASE,
 )
 
@@ -42,7 +42,7 @@ def normalize_id(text: str) -> tuple[str, int | None]:
     if not isinstance(text, str):
         raise InvalidArxivId(f"arXiv id must be a string, got {type(text).__name__}")
     s = text.strip()
-    if ":" in s or "arxiv.org" in s.lower():
+    if ":" in s or "/" in s:
         s = _PREFIX_RE.sub("", s, count=1)
     # URL tails: query string, fragment, trailing slash, ".pdf".
     s = re.split(r"[?#]", s, maxsplit=1)[0].rstrip("/")

@@ -200,19 +200,28 @@ def parse_oai(data: bytes | etree._Element) -> ParseResult:
     return result
 
 
+_RECORD, _HEADER, _METADATA = OAI + "record", OAI + "header", OAI + "metadata"
+_TOKEN, _IDENTIFIER = OAI + "resumptionToken", OAI + "identifier"
+
+
 def _oai_records(container: etree._Element, result: ParseResult) -> None:
     for child in container:
-        if child.tag == OAI + "record":
-            header = child.find(OAI + "header")
+        tag = child.tag
+        if tag == _RECORD:
+            header = metadata = None
+            for part in child:
+                if part.tag == _HEADER:
+                    header = part
+                elif part.tag == _METADATA:
+                    metadata = part
             if header is not None and header.get("status") == "deleted":
-                ident = header.findtext(OAI + "identifier") or ""
+                ident = header.findtext(_IDENTIFIER) or ""
                 result.deleted.append(_id_or_parse_error(ident, "deleted record")[0])
                 continue
-            metadata = child.find(OAI + "metadata")
             if metadata is None or len(metadata) == 0:
                 raise ArxivParseError("OAI record without metadata")
             result.entries.append(_oai_metadata(metadata[0]))
-        elif child.tag == OAI + "resumptionToken":
+        elif tag == _TOKEN:
             result.resumption_token = (child.text or "").strip() or None
             result.total_results = _int(child.get("completeListSize"))
             result.start_index = _int(child.get("cursor"))
@@ -276,11 +285,16 @@ def _raw_version(el: etree._Element) -> dict[str, Any]:
     number = _int(label.lstrip("v"))
     if number is None:
         raise ArxivParseError(f"arXivRaw version label {label!r}")
-    return {
-        "version": number,
-        "date": parse_datetime(el.findtext(RAW + "date")),
-        "size": optional_text(el.findtext(RAW + "size")),
-    }
+    date = size = None
+    for child in el:
+        if child.tag == _RAW_DATE:
+            date = parse_datetime(child.text)
+        elif child.tag == _RAW_SIZE:
+            size = optional_text(child.text)
+    return {"version": number, "date": date, "size": size}
+
+
+_RAW_DATE, _RAW_SIZE = RAW + "date", RAW + "size"
 
 
 def _finish_versions(entry: dict[str, Any]) -> None:

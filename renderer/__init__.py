@@ -15,6 +15,7 @@ element with ``class="mathjax_ignore tex2jax_ignore notranslate"``, so that Math
 by static/js/mathjax-config.js) typesets only the ``.math`` elements inside it.
 """
 
+import re
 from importlib.metadata import version
 
 from . import arxiv_text
@@ -60,23 +61,36 @@ def _check_size(source: str, limit: int, what: str) -> None:
         )
 
 
+# Control characters and noncharacters are invalid in HTML text and never meant to be shown.
+_INVALID = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufdd0-\ufdef"
+    + "".join(f"{chr(p + 0xFFFE)}{chr(p + 0xFFFF)}" for p in range(0, 0x110000, 0x10000))
+    + "]"
+)
+
+
+def _clean_input(source: str) -> str:
+    return _INVALID.sub("", source)
+
+
 def render_markdown(source: str, *, inline_brackets: bool = True) -> str:
     """Markdown with math to sanitised inner HTML; inline_brackets=False keeps \\[…\\] text."""
     _check_size(source, MARKDOWN_MAX_BYTES, "Markdown")
-    return sanitize(markdown_html(source, inline_brackets=inline_brackets))
+    return sanitize(markdown_html(_clean_input(source), inline_brackets=inline_brackets))
 
 
 def render_tex_text(source: str) -> str:
     """arXiv abstract (TeX-flavoured plain text) to sanitised ``<p>`` paragraphs."""
     _check_size(source, TEX_TEXT_MAX_BYTES, "Abstract")
-    html = "".join(f"<p>{arxiv_text.inline_html(p)}</p>\n" for p in arxiv_text.paragraphs(source))
+    paras = arxiv_text.paragraphs(_clean_input(source))
+    html = "".join(f"<p>{arxiv_text.inline_html(p)}</p>\n" for p in paras)
     return sanitize(html)
 
 
 def render_tex_title(source: str) -> str:
     """arXiv title to sanitised inline HTML (one run, no ``<p>``)."""
     _check_size(source, TEX_TEXT_MAX_BYTES, "Title")
-    return sanitize(arxiv_text.inline_html(source))
+    return sanitize(arxiv_text.inline_html(_clean_input(source)))
 
 
 def tex_plain_text(source: str) -> str:

@@ -8,6 +8,7 @@ as MQA with key [c_t; k_t^R] (width d_c + d_R) and value c_t. The softmax scale 
 string in MLA_DECODE, with `mla_decode_reference` (naive.attention_naive) beside them.
 """
 
+import math
 from dataclasses import dataclass
 
 import torch
@@ -163,6 +164,7 @@ def mla_decode_split(
 ) -> torch.Tensor:
     """Flash-decoding in plain torch: split the context, combine partial softmaxes by log-sum-exp."""
     B, L, Dk = kv.shape
+    splits = math.gcd(L, splits)  # equal chunks
     kv_s = kv.reshape(B, splits, L // splits, Dk)  # (B, S, L/S, Dk)
     s = (q * scale)[:, None] @ kv_s.transpose(-1, -2)  # (B, S, H, L/S)
     m = s.amax(-1, keepdim=True).float()  # (B, S, H, 1) per-split max

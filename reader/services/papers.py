@@ -1,8 +1,10 @@
 """Paper writes: batch upsert from parsed entries (idempotent, newer-wins) and rendering."""
 
 import hashlib
+import html
 import json
 import logging
+import re
 from collections import Counter
 from collections.abc import Iterable
 from datetime import date, datetime
@@ -11,7 +13,8 @@ from django.db import transaction
 from tqdm import tqdm
 
 import renderer
-from reader.models import Category, ListingEntry, Paper, PaperVersion
+from reader.models import Category, Paper
+from reader.services import bulk
 from reader.services.calendar import issue_date_for
 from reader.taxonomy import archive_of, canonical_category
 
@@ -19,44 +22,41 @@ logger = logging.getLogger(__name__)
 
 # Fields copied from a parsed entry; the hash over them makes a re-ingest a no-op.
 SOURCE_FIELDS = (
-    "latest_version",
-    "title",
-    "abstract",
-    "authors",
-    "primary_category",
-    "categories",
-    "first_published",
-    "updated",
-    "comment",
-    "journal_ref",
-    "doi",
-    "license",
-)
+    "latest_version", "title", "abstract", "authors", "primary_category", "categories",
+    "first_published", "updated", "comment", "journal_ref", "doi", "license",
+)  # fmt: skip
+RENDERED_FIELDS = (
+    "title_html", "title_plain", "abstract_html", "abstract_plain", "authors_text",
+    "renderer_version",
+)  # fmt: skip
 SECTION_OF_ANNOUNCE_TYPE = {
-    "new": "new",
-    "cross": "cross",
-    "replace": "replace",
-    "replace-cross": "replace",
-}
-BATCH_SIZE = 500
+    "new": "new", "cross": "cross", "replace": "replace", "replace-cross": "replace",
+}  # fmt: skip
+
+
+def _categories(entry: dict) -> tuple[str, list[str]]:
+    """Primary and all categories, aliases merged, primary first, no duplicates."""
+    categories = list(dict.fromkeys(canonical_category(c) for c in entry.get("categories") or []))
+    primary = canonical_category(entry.get("primary_category") or (categories or [""])[0])
+    if primary:
+        categories = [primary, *(c for c in categories if c != primary)]
+    return primary, categories
+
+
+# Only text with one of these can change under tex_to_unicode; most names have none.
+_TEX_SPECIALS = re.compile(r"[\\{}$~`']|--")
+
+
+def _unicode_name(name: str) -> str:
+    return renderer.tex_to_unicode(name) if _TEX_SPECIALS.search(name) else name
 
 
 def _entry_fields(entry: dict) -> dict:
-    """Model field values from a parser entry (names and text with TeX accents as Unicode)."""
-    categories = []
-    for code in entry.get("categories") or []:
-        code = canonical_category(code)
-        if code not in categories:
-            categories.append(code)
-    primary = canonical_category(entry.get("primary_category") or (categories or [""])[0])
-    if primary and primary not in categories:
-        categories.insert(0, primary)
-    elif primary:
-        categories.remove(primary)
-        categories.insert(0, primary)
+    """Model field values from a parser entry (author names with TeX accents as Unicode)."""
+    primary, categories = _categories(entry)
     versions = [v["version"] for v in entry.get("versions") or [] if v.get("version")]
     authors = [
-        {"name": renderer.tex_to_unicode(a["name"]), "affiliation": a.get("affiliation") or None}
+        {"name": _unicode_name(a["name"]), "affiliation": a.get("affiliation") or None}
         for a in entry.get("authors") or []
         if (a.get("name") or "").strip()
     ]
@@ -88,70 +88,76 @@ def source_hash(fields: dict) -> str:
     return hashlib.sha1(payload.encode()).hexdigest()
 
 
+def rendered_fields(*, title: str, abstract: str, authors: list[dict], render: bool = True) -> dict:
+    """The renderer's HTML and plain-text twins; escaped source when ``render`` is off.
+
+    Deferred rows keep an empty renderer version, so ``papers_rerender_stale`` renders them.
+    """
+    authors_text = ", ".join(a["name"] for a in authors)
+    if not render:
+        return {
+            "title_html": html.escape(title), "title_plain": title,
+            "abstract_html": f"<p>{html.escape(abstract)}</p>" if abstract else "",
+            "abstract_plain": abstract, "authors_text": authors_text, "renderer_version": "",
+        }  # fmt: skip
+    return {
+        "title_html": renderer.render_tex_title(title),
+        "title_plain": renderer.tex_plain_text(title),
+        "abstract_html": renderer.render_tex_text(abstract) if abstract else "",
+        "abstract_plain": renderer.tex_plain_text(abstract) if abstract else "",
+        "authors_text": authors_text,
+        "renderer_version": renderer.RENDERER_VERSION,
+    }
+
+
 def paper_render(*, paper: Paper) -> None:
     """Fill the rendered HTML and plain-text twins of ``paper`` (the caller saves)."""
-    paper.title_html = renderer.render_tex_title(paper.title)
-    paper.title_plain = renderer.tex_plain_text(paper.title)
-    paper.abstract_html = renderer.render_tex_text(paper.abstract) if paper.abstract else ""
-    paper.abstract_plain = renderer.tex_plain_text(paper.abstract) if paper.abstract else ""
+    fields = rendered_fields(title=paper.title, abstract=paper.abstract, authors=paper.authors)
+    for key, value in fields.items():
+        setattr(paper, key, value)
     paper.note_html = renderer.render_markdown(paper.note) if paper.note else ""
-    paper.authors_text = ", ".join(a["name"] for a in paper.authors)
-    paper.renderer_version = renderer.RENDERER_VERSION
 
 
-def _merge(existing: Paper | None, incoming: dict) -> dict:
+def _merge(existing: dict | None, incoming: dict) -> dict:
     """Incoming values win, except that a source lacking a field never erases it."""
     if existing is None:
         return incoming
-    merged = {}
-    for key in SOURCE_FIELDS:
-        new, old = incoming[key], getattr(existing, key)
-        merged[key] = new if new not in (None, "", []) else old
-    return merged
+    return {
+        key: incoming[key] if incoming[key] not in (None, "", []) else existing[key]
+        for key in SOURCE_FIELDS
+    }
 
 
-def _listing_rows(paper: Paper, entry: dict, listing_category: str | None) -> list[ListingEntry]:
-    """Listing entries: from a feed's announcement, else inferred from the submission dates."""
+def _listing_rows(pk: int, fields: dict, entry: dict, listing_category: str | None) -> list:
+    """Listing rows: from a feed's announcement, else inferred from the submission dates."""
     if entry.get("announce_type") and entry.get("announce_date") and listing_category:
         section = SECTION_OF_ANNOUNCE_TYPE.get(entry["announce_type"], "new")
-        return [
-            ListingEntry(
-                paper=paper,
-                category=canonical_category(listing_category),
-                issue_date=entry["announce_date"],
-                section=section,
-                position=entry.get("position", 0),
-            )
-        ]
+        category = canonical_category(listing_category)
+        return [(pk, category, entry["announce_date"], section, entry.get("position") or 0)]
     rows = []
-    if paper.first_published:
-        day = issue_date_for(paper.first_published)
-        for code in paper.categories:
-            section = "new" if code == paper.primary_category else "cross"
-            rows.append(ListingEntry(paper=paper, category=code, issue_date=day, section=section))
-    if paper.latest_version > 1 and paper.updated:
-        day = issue_date_for(paper.updated)
-        rows += [
-            ListingEntry(paper=paper, category=code, issue_date=day, section="replace")
-            for code in paper.categories
-        ]
+    if fields["first_published"]:
+        day = issue_date_for(fields["first_published"])
+        for code in fields["categories"]:
+            section = "new" if code == fields["primary_category"] else "cross"
+            rows.append((pk, code, day, section, 0))
+    if fields["latest_version"] > 1 and fields["updated"]:
+        day = issue_date_for(fields["updated"])
+        rows += [(pk, code, day, "replace", 0) for code in fields["categories"]]
     return rows
 
 
-def _version_rows(paper: Paper, entry: dict, fields: dict) -> list[PaperVersion]:
+def _version_rows(pk: int, entry: dict, fields: dict) -> list:
     rows = {
-        v["version"]: PaperVersion(
-            paper=paper, version=v["version"], submitted=v.get("date"), size=v.get("size") or ""
-        )
+        v["version"]: (pk, v["version"], v.get("date"), v.get("size") or "")
         for v in entry.get("versions") or []
         if v.get("version")
     }
     if 1 not in rows and fields["first_published"]:
-        rows[1] = PaperVersion(paper=paper, version=1, submitted=fields["first_published"])
+        rows[1] = (pk, 1, fields["first_published"], "")
     latest = fields["latest_version"]
     if latest not in rows:
         when = fields["updated"] if latest > 1 else fields["first_published"]
-        rows[latest] = PaperVersion(paper=paper, version=latest, submitted=when)
+        rows[latest] = (pk, latest, when, "")
     return list(rows.values())
 
 
@@ -163,76 +169,72 @@ def _ensure_categories(codes: set[str]) -> None:
     )
 
 
-def papers_upsert(entries: Iterable[dict], *, listing_category: str | None = None) -> Counter:
-    """Upsert parsed entries in one transaction; returns counts new/updated/unchanged/skipped.
-
-    Keyed by bare id: an older version never overwrites a newer one, identical metadata
-    writes nothing, and a newer version replaces the metadata and extends the history.
-    """
-    counts: Counter = Counter()
+def _newest_per_id(entries: Iterable[dict]) -> dict[str, dict]:
     latest: dict[str, dict] = {}
     for entry in entries:
         key = entry["arxiv_id"]
         if key not in latest or (entry.get("version") or 0) >= (latest[key].get("version") or 0):
             latest[key] = entry
+    return latest
+
+
+def papers_upsert(
+    entries: Iterable[dict], *, listing_category: str | None = None, render: bool = True
+) -> Counter:
+    """Upsert parsed entries in one transaction; returns counts new/updated/unchanged/skipped.
+
+    Keyed by bare id: an older version never overwrites a newer one, identical metadata
+    writes nothing, and a newer version replaces the metadata and extends the history.
+    With ``render=False`` (bulk snapshot) the HTML is escaped source until ``rerender``.
+    """
+    counts: Counter = Counter()
+    latest = _newest_per_id(entries)
     if not latest:
         return counts
     with transaction.atomic():
-        existing = Paper.objects.in_bulk(list(latest), field_name="arxiv_id")
-        to_create, to_update, touched = [], [], []
-        for arxiv_id, entry in latest.items():
-            incoming = _entry_fields(entry)
-            paper = existing.get(arxiv_id)
-            if paper is not None and incoming["latest_version"] < paper.latest_version:
-                counts["skipped"] += 1  # an older version never overwrites a newer one
-                touched.append((paper, entry, _merge(paper, {**incoming, **_keep(paper)})))
-                continue
-            fields = _merge(paper, incoming)
-            digest = source_hash(fields)
-            if paper is not None and paper.source_hash == digest:
-                counts["unchanged"] += 1
-                touched.append((paper, entry, fields))
-                continue
-            paper = paper or Paper(arxiv_id=arxiv_id)
-            for key, value in fields.items():
-                setattr(paper, key, value)
-            paper.source_hash = digest
-            paper.announce_date = entry.get("announce_date") or paper.announce_date
-            paper_render(paper=paper)
-            (to_update if paper.pk else to_create).append(paper)
-            touched.append((paper, entry, fields))
-        _ensure_categories({c for p in to_create + to_update for c in p.categories})
-        Paper.objects.bulk_create(to_create, batch_size=BATCH_SIZE)
-        if to_update:
-            Paper.objects.bulk_update(
-                to_update,
-                [
-                    *SOURCE_FIELDS,
-                    "source_hash",
-                    "announce_date",
-                    "title_html",
-                    "title_plain",
-                    "abstract_html",
-                    "abstract_plain",
-                    "authors_text",
-                    "renderer_version",
-                ],
-                batch_size=BATCH_SIZE,
+        existing = {
+            row["arxiv_id"]: row
+            for row in Paper.objects.filter(arxiv_id__in=list(latest)).values(
+                "pk", "arxiv_id", "source_hash", "announce_date", *SOURCE_FIELDS
             )
-        counts.update(new=len(to_create), updated=len(to_update))
+        }
+        new_rows, changed_rows, touched = [], [], []
+        for arxiv_id, entry in latest.items():
+            incoming, old = _entry_fields(entry), existing.get(arxiv_id)
+            if old is not None and incoming["latest_version"] < old["latest_version"]:
+                counts["skipped"] += 1  # an older version never overwrites a newer one
+                touched.append((arxiv_id, entry, {**incoming, **{k: old[k] for k in SOURCE_FIELDS}}))
+                continue
+            fields = _merge(old, incoming)
+            digest = source_hash(fields)
+            if old is not None and old["source_hash"] == digest:
+                counts["unchanged"] += 1
+                if listing_category:  # a feed may list a known paper on a new day
+                    touched.append((arxiv_id, entry, fields))
+                continue
+            row = {
+                "arxiv_id": arxiv_id, **fields, "source_hash": digest,
+                "announce_date": entry.get("announce_date") or (old or {}).get("announce_date"),
+                **rendered_fields(title=fields["title"], abstract=fields["abstract"],
+                                  authors=fields["authors"], render=render),
+            }  # fmt: skip
+            if old is None:
+                new_rows.append(row)
+            else:
+                changed_rows.append({**row, "pk": old["pk"]})
+            touched.append((arxiv_id, entry, fields))
+        _ensure_categories({c for r in new_rows + changed_rows for c in r["categories"]})
+        pks = {a: row["pk"] for a, row in existing.items()} | bulk.papers_insert(new_rows)
+        bulk.papers_update(changed_rows)
+        counts.update(new=len(new_rows), updated=len(changed_rows))
         counts += Counter()  # drop zero counts so reports compare cleanly
         versions, listings = [], []
-        for paper, entry, fields in touched:
-            versions += _version_rows(paper, entry, fields)
-            listings += _listing_rows(paper, entry, listing_category)
-        PaperVersion.objects.bulk_create(versions, batch_size=BATCH_SIZE, ignore_conflicts=True)
-        ListingEntry.objects.bulk_create(listings, batch_size=BATCH_SIZE, ignore_conflicts=True)
+        for arxiv_id, entry, fields in touched:
+            versions += _version_rows(pks[arxiv_id], entry, fields)
+            listings += _listing_rows(pks[arxiv_id], fields, entry, listing_category)
+        bulk.versions_insert(versions)
+        bulk.listings_insert(listings)
     return counts
-
-
-def _keep(paper: Paper) -> dict:
-    """The stored metadata of a newer version, kept when an older version arrives."""
-    return {key: getattr(paper, key) for key in SOURCE_FIELDS}
 
 
 def paper_note_set(*, paper: Paper, note: str) -> Paper:
@@ -255,18 +257,7 @@ def papers_rerender_stale(*, all_rows: bool = False, batch_size: int = 500, prog
             batch = list(Paper.objects.filter(pk__in=ids[start : start + batch_size]))
             for paper in batch:
                 paper_render(paper=paper)
-            Paper.objects.bulk_update(
-                batch,
-                [
-                    "title_html",
-                    "title_plain",
-                    "abstract_html",
-                    "abstract_plain",
-                    "note_html",
-                    "authors_text",
-                    "renderer_version",
-                ],
-            )
+            Paper.objects.bulk_update(batch, [*RENDERED_FIELDS, "note_html"])
         bar.update(len(batch))
     bar.close()
     return len(ids)

@@ -5,7 +5,7 @@ read in place and never copied into the repository.
 """
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -15,6 +15,7 @@ from reader.arxiv import (
     OaiError,
     new_entry,
     parse_any,
+    parse_listing,
     parse_snapshot_line,
 )
 from tests.conftest import SHARED_DIR, shared_path
@@ -74,8 +75,10 @@ def test_every_sample_file_goes_through_the_parsers(relpath):
             assert record["status_code"] == 200
             assert parse_any(body).kind == "api"
     elif name.endswith(".html"):
-        with pytest.raises(ArxivParseError, match="HTML page"):
+        # A web page, not an API response: parse_any refuses it, parse_listing reads it.
+        with pytest.raises(ArxivParseError, match="HTML page.*parse_listing"):
             parse_any(data)
+        assert parse_listing(data).entries
     elif name.endswith(".xml"):
         if "ERROR-400" in name:
             with pytest.raises(ArxivApiError):
@@ -367,3 +370,51 @@ def test_kaggle_snapshot_lines():
     assert names(by["0704.0020"]) == ["The BABAR Collaboration", "B. Aubert"]  # "et al" dropped
     assert [a["affiliation"] for a in by["0704.0052"]["authors"]] == ["Harvard University"] * 2
     assert by["0704.0044"]["authors"][0] == {"name": "A. A. Schekochihin", "affiliation": "Oxford"}
+
+
+# ---- listing page ----
+
+
+def test_listing_new_page():
+    path = shared_path(f"{SAMPLES}/listing-html/polaris-2026-08-12_list-cs.AI-new_EXCERPT.html")
+    result = parse_listing(path.read_bytes())
+    assert result.kind == "listing"
+    # "Showing new listings for Wednesday, 12 August 2026" (the Tuesday 20:00 ET announcement).
+    assert result.announce_date == date(2026, 8, 12)
+    assert result.section_counts == {"new": (2, 2), "cross": (2, 2), "replace": (2, 2)}
+    assert result.total_results == 6
+    entries = by_id(result)
+    assert list(entries) == [
+        "2608.09949",
+        "2608.09967",
+        "2505.11635",
+        "2607.28646",
+        "2112.07752",
+        "2505.23399",
+    ]
+    assert [e["announce_type"] for e in result.entries] == [
+        "new",
+        "new",
+        "cross",
+        "cross",
+        "replace",
+        "replace",
+    ]
+    first = entries["2608.09949"]
+    assert first["title"] == "Closed-Loop LLM Co-Pilots for Digital Agriculture"
+    assert names(first) == ["Serge Kernbach"]
+    assert (first["primary_category"], first["categories"]) == (
+        "cs.AI",
+        ["cs.AI", "physics.bio-ph"],
+    )
+    assert first["version"] == 1 and first["announce_date"] == date(2026, 8, 12)
+    cross = entries["2607.28646"]
+    assert cross["title"].startswith(
+        '"YES! YES! I absolutely love this insight!" Affirmative Narration'
+    )
+    assert cross["primary_category"] == "cs.HC"
+    assert cross["journal_ref"] == "2026 Narrative Inquiry 23 (2)"
+    assert cross["comment"] == "In review for a special issue of Narrative Inquiry"
+    assert cross["version"] is None  # no HTML link to read a version from
+    assert entries["2112.07752"]["version"] == 5
+    assert names(entries["2505.23399"])[0] == "Jusheng Zhang"

@@ -1,4 +1,4 @@
-"""reader.arxiv_feeds: rss.arxiv.org RSS 2.0 and Atom announcement feeds (hand-written fixtures)."""
+"""reader.arxiv_feeds and arxiv_listing: RSS 2.0 and Atom announcement feeds, the /list page."""
 
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -6,7 +6,14 @@ from pathlib import Path
 import feedparser
 import pytest
 
-from reader.arxiv import ArxivParseError, new_entry, parse_any, parse_atom_feed, parse_rss
+from reader.arxiv import (
+    ArxivParseError,
+    new_entry,
+    parse_any,
+    parse_atom_feed,
+    parse_listing,
+    parse_rss,
+)
 
 FIXTURES = Path(__file__).parent / "fixtures" / "arxiv"
 
@@ -120,3 +127,37 @@ def test_fixtures_are_valid_feeds_for_an_independent_parser():
         assert not parsed.bozo, (name, parsed.get("bozo_exception"))
         assert parsed.version == version
         assert len(parsed.entries) == len(parse_any(fixture(name)).entries)
+
+
+# ---- listing page (hand-made broken variants; the real page is a corpus test) ----
+
+LISTING = b"""<html><body><h3>Showing new listings for Tuesday, 24 November 2026</h3>
+<h3>New submissions (showing 1 of 1 entries)</h3>
+<dt><a href="/abs/2611.00001" title="Abstract" id="2611.00001">arXiv:2611.00001</a>
+ [<a href="https://arxiv.org/html/2611.00001v1" title="View HTML">html</a>]</dt>
+<dd><div class='meta'>
+ <div class='list-title mathjax'><span class='descriptor'>Title:</span> A $\\lambda$ Title</div>
+ <div class='list-authors'><a href="#">Ana Garc\xc3\xada</a>, <a href="#">Bo Li</a></div>
+ <div class='list-subjects'><span class='descriptor'>Subjects:</span>
+  <span class="primary-subject">Machine Learning (cs.LG)</span>; Machine Learning (stat.ML)</div>
+ <p class='mathjax'>An abstract.</p></div></dd>
+</body></html>"""
+
+
+def test_listing_page_minimal():
+    result = parse_listing(LISTING)
+    assert result.announce_date == date(2026, 11, 24)
+    (entry,) = result.entries
+    assert entry["title"] == "A $\\lambda$ Title"
+    assert [a["name"] for a in entry["authors"]] == ["Ana García", "Bo Li"]
+    assert entry["categories"] == ["cs.LG", "stat.ML"]
+    assert (entry["version"], entry["announce_type"]) == (1, "new")
+
+
+def test_listing_page_without_heading_fails_loudly():
+    with pytest.raises(ArxivParseError, match="no 'Showing new listings for' heading"):
+        parse_listing(LISTING.replace(b"Showing new listings for", b"Listings"))
+    with pytest.raises(ArxivParseError, match="without a title"):
+        parse_listing(LISTING.replace(b"list-title", b"list-heading"))
+    with pytest.raises(ArxivParseError, match="HTML page.*parse_listing"):
+        parse_any(LISTING)

@@ -32,6 +32,8 @@ from reader.arxiv import (
         ("https://www.arxiv.org/abs/2511.13720?context=cs#x", ("2511.13720", None)),
         ("arxiv.org/abs/hep-th/9901001v2", ("hep-th/9901001", 2)),
         ("oai:arXiv.org:2203.01250v3", ("2203.01250", 3)),
+        ("/abs/2608.09949", ("2608.09949", None)),
+        ("pdf/hep-th/9901001v1", ("hep-th/9901001", 1)),
         ("hep-th/9901001", ("hep-th/9901001", None)),
         ("hep-th/9901001v2", ("hep-th/9901001", 2)),
         ("math.GT/0309136", ("math/0309136", None)),

@@ -18,7 +18,14 @@ from reader.arxiv import (
     parse_oai,
     parse_snapshot_line,
 )
-from reader.arxiv_base import collapse_ws, normalize_abstract, parse_datetime, split_authors
+from reader.arxiv_base import (
+    _FLAT_SPLIT,
+    _split_nested,
+    collapse_ws,
+    normalize_abstract,
+    parse_datetime,
+    split_authors,
+)
 
 FIXTURES = Path(__file__).parent / "fixtures" / "arxiv"
 ENTRY_KEYS = set(new_entry())
@@ -326,3 +333,9 @@ def test_collapse_ws_fast_path_agrees_with_split(text):
 def test_normalize_abstract_is_idempotent(text):
     once = normalize_abstract(text)
     assert normalize_abstract(once) == once
+
+
+@given(st.text(alphabet=st.sampled_from(list("ab nd,AND)}]\n\t.")), max_size=40))
+def test_flat_author_split_agrees_with_the_bracket_walk(text):
+    flat = collapse_ws(text)
+    assert _FLAT_SPLIT.split(flat) == _split_nested(flat)

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from reader.services import papers_import_snapshot
+from reader.tasks import papers_rerender_stale_task
 
 
 class Command(BaseCommand):
@@ -19,6 +20,8 @@ class Command(BaseCommand):
             help="ignore a saved position and start from the first line",
         )
         parser.add_argument("--batch", type=int, default=2000, help="lines per transaction")
+        parser.add_argument("--render", action="store_true",
+                            help="render titles/abstracts inline (slower) instead of queuing it")
 
     def handle(self, *args, **opts):
         path = Path(opts["path"])
@@ -29,7 +32,8 @@ class Command(BaseCommand):
         bar = tqdm(unit="line", desc="snapshot", disable=opts["verbosity"] == 0)
         try:
             report = papers_import_snapshot(
-                path=path, restart=opts["restart"], batch_lines=opts["batch"], progress=bar.update
+                path=path, restart=opts["restart"], batch_lines=opts["batch"],
+                render=opts["render"], progress=bar.update,
             )
         finally:
             bar.close()
@@ -38,5 +42,8 @@ class Command(BaseCommand):
         if len(report.failures) > 50:
             self.stderr.write(f"... and {len(report.failures) - 50} more failures")
         self.stdout.write(report.summary())
+        if not opts["render"] and (report.counts["new"] or report.counts["updated"]):
+            papers_rerender_stale_task.delay()
+            self.stdout.write("rendering queued: the worker renders the new rows (or run `rerender`)")
         if not report.ok:
             raise CommandError(f"{len(report.failures)} line(s)/batch(es) failed; see above")

@@ -38,8 +38,12 @@ def _test_database_url(db_url: str) -> str:
 
 
 @contextmanager
-def celery_worker(queues: str = "default,demos", log: Path | None = None):
-    """Start a real worker on ``queues`` against the test database; yield the Popen."""
+def celery_worker(queues: str = "default,demos", log: Path | None = None, include: str = ""):
+    """Start a real worker on ``queues`` against the test database; yield the Popen.
+
+    ``include`` names extra modules the worker imports (Celery's ``--include``), e.g. a
+    test-only demo registered by tests.demos.platform.worker_demos.
+    """
     db_url, broker = require_services()
     from reader.celery import app
 
@@ -53,6 +57,8 @@ def celery_worker(queues: str = "default,demos", log: Path | None = None):
     name = f"test-{uuid.uuid4().hex[:8]}@%h"
     cmd = [sys.executable, "-m", "celery", "-A", "reader", "worker", "-Q", queues,
            "--pool=prefork", "--concurrency=1", "--prefetch-multiplier=1", "-n", name, "-l", "info"]
+    if include:
+        cmd += ["--include", include]
     out = open(log, "ab") if log else subprocess.DEVNULL
     proc = subprocess.Popen(cmd, cwd=REPO_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
                             start_new_session=True)

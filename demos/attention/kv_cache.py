@@ -13,24 +13,12 @@ from typing import Any
 import torch
 
 from demos.attention.decode_bench import DecodeShape, decode_rows, roofs
+from demos.attention.kv_formulas import NOMINAL_H200_Bps, cache_table
 from demos.attention.mla import MLAConfig, mla_absorbed, mla_naive, mla_weights_random
 from demos.base import Demo, DemoParamsInvalid, Param, Progress, Size, no_progress, register
 from demos.common.env import env_record, resolve_device
 from demos.common.timing import PhaseTimer
 
-NOMINAL_H200_Bps = 4.8e12
-CONTEXT_32K = 32_768
-# name, attention, layers, query heads, head width, KV heads (MHA/GQA/MQA), d_c, d_R, source
-CONFIGS = (
-    ("DeepSeek-V2", "mla", 60, 128, 128, 0, 512, 64, "deepseek-ai/DeepSeek-V2 config.json"),
-    ("DeepSeek-V3", "mla", 61, 128, 128, 0, 512, 64, "deepseek-ai/DeepSeek-V3 config.json"),
-    ("DeepSeek-V3 shapes as MHA", "mha", 61, 128, 128, 128, 0, 0, "hypothetical: V3 with MHA"),
-    ("DeepSeek LLM 67B", "gqa", 95, 64, 128, 8, 0, 0, "deepseek-ai/deepseek-llm-67b-base"),
-    ("Llama 3 70B", "gqa", 80, 64, 128, 8, 0, 0, "meta-llama/Meta-Llama-3-70B config.json"),
-    ("Qwen2.5 72B", "gqa", 80, 64, 128, 8, 0, 0, "Qwen/Qwen2.5-72B config.json"),
-    ("Llama 3.1 405B", "gqa", 126, 128, 128, 8, 0, 0, "meta-llama/Llama-3.1-405B config.json"),
-    ("Llama 3.1 405B as MQA", "mqa", 126, 128, 128, 1, 0, 0, "hypothetical: 405B with MQA"),
-)
 ANCHORS = (
     {
         "caption": "DeepSeek-V2 Table 1: KV cache per token (elements) and capability",
@@ -81,29 +69,6 @@ FULL = {
     "reps": 20,
     "roofline_checks": True,
 }
-
-
-def kv_elements_per_token(
-    attention: str, layers: int, d_head: int, kv_heads: int, d_c: int, d_R: int
-) -> int:
-    """Cached elements per token over all layers, DeepSeek-V2 (arXiv:2405.04434), Table 1."""
-    if attention == "mla":
-        return (d_c + d_R) * layers  # latent plus the shared RoPE key
-    return 2 * kv_heads * d_head * layers  # K and V for each KV head (MHA, GQA, MQA)
-
-
-def cache_table() -> list[dict[str, Any]]:
-    """Part A: elements, bf16 bytes, GB per 32k tokens and read time at 4.8 TB/s per config."""
-    rows = []
-    for name, attention, layers, _, d_h, g, d_c, d_R, source in CONFIGS:
-        elements = kv_elements_per_token(attention, layers, d_h, g, d_c, d_R)
-        rows.append({
-            "name": name, "attention": attention, "layers": layers, "elements": elements,
-            "bytes": 2 * elements, "GB_per_32k": 2 * elements * CONTEXT_32K / 1e9,
-            "ms_per_step_4p8TBps": 2 * elements * CONTEXT_32K / NOMINAL_H200_Bps * 1e3,
-            "equivalent_gqa_groups": elements / (2 * d_h * layers), "source": source,
-        })  # fmt: skip
-    return rows
 
 
 def rel_err(o: torch.Tensor, ref: torch.Tensor) -> float:
@@ -339,41 +304,35 @@ def decode_series(table, rows, roof, dev) -> dict[str, Any]:
         line["x"].append(r["bytes"])
         line["y"].append(r["time_us"])
     if timed:
-        lo, hi = min(r["bytes"] for r in timed), max(r["bytes"] for r in timed)
-        lines["copy bandwidth"] = {
-            "x": [lo, hi],
-            "y": [lo / roof["copy_Bps"] * 1e6, hi / roof["copy_Bps"] * 1e6],
-        }
+        ends = [min(r["bytes"] for r in timed), max(r["bytes"] for r in timed)]
+        roofs_Bps = {"copy bandwidth (measured)": roof["copy_Bps"]}
         if dev == "cuda":
-            lines["nominal 4.8 TB/s"] = {
-                "x": [lo, hi],
-                "y": [lo / NOMINAL_H200_Bps * 1e6, hi / NOMINAL_H200_Bps * 1e6],
-            }
+            roofs_Bps["nominal 4.8 TB/s"] = NOMINAL_H200_Bps
+        for label, Bps in roofs_Bps.items():
+            lines[label] = {"x": ends, "y": [b / Bps * 1e6 for b in ends]}
+    models = {"x": [r["name"] for r in table], "y": [r["bytes"] for r in table]}
+    fractions = {"x": [r["label"] for r in timed], "y": [r["fraction_of_copy"] for r in timed]}
     return {
-        "roofline": {"kind": "loglog", "x_label": "bytes of KV read per step", "y_label": "time per step (us)", "lines": lines},
-        "bytes_per_token": {
-            "kind": "bar", "x_label": "model", "y_label": "KV bytes per token (bf16)",
-            "lines": {"bytes per token": {"x": [r["name"] for r in table], "y": [r["bytes"] for r in table]}},
-        },
-        "bandwidth_by_backend": {
-            "kind": "bar", "x_label": "variant / path / backend", "y_label": "fraction of copy bandwidth",
-            "lines": {"fraction of copy": {"x": [r["label"] for r in timed], "y": [r["fraction_of_copy"] for r in timed]}},
-        },
+        "roofline": _plot("loglog", "bytes of KV read per step", "time per step (us)", lines),
+        "bytes_per_token": _plot(
+            "bar", "model", "KV bytes per token (bf16)", {"bytes per token": models}
+        ),
+        "bandwidth_by_backend": _plot(
+            "bar", "variant / path / backend", "fraction of copy bandwidth",
+            {"fraction of copy": fractions},
+        ),
     }  # fmt: skip
+
+
+def _plot(kind: str, x_label: str, y_label: str, lines: dict) -> dict[str, Any]:
+    """A `series` entry (design/demos.md §2.5)."""
+    return {"kind": kind, "x_label": x_label, "y_label": y_label, "lines": lines}
 
 
 def cache_table_view(table: list[dict[str, Any]]) -> dict[str, Any]:
     """Part A as a result table."""
-    cols = [
-        "name",
-        "attention",
-        "layers",
-        "elements",
-        "bytes",
-        "GB_per_32k",
-        "ms_per_step_4p8TBps",
-        "source",
-    ]
+    cols = ["name", "attention", "layers", "elements", "bytes", "GB_per_32k"]
+    cols += ["ms_per_step_4p8TBps", "source"]
     return {
         "name": "kv_cache_per_token",
         "caption": "KV cache per token (all layers, bf16); last column: one read at 4.8 TB/s",
@@ -384,21 +343,11 @@ def cache_table_view(table: list[dict[str, Any]]) -> dict[str, Any]:
 
 def decode_table_view(rows: list[dict[str, Any]], shape: DecodeShape) -> dict[str, Any]:
     """Part C as a result table, one row per variant / path / backend (with failures)."""
-    cols = [
-        "label",
-        "time_us",
-        "bytes",
-        "TBps",
-        "fraction_of_copy",
-        "TFLOPS",
-        "fraction_of_roofline",
-        "bound",
-        "rel_err_vs_naive",
-        "error",
-    ]
+    cols = ["label", "time_us", "bytes", "TBps", "fraction_of_copy", "TFLOPS"]
+    cols += ["fraction_of_roofline", "bound", "rel_err_vs_naive", "error"]
     return {
         "name": "decode_step",
         "caption": f"One decode step: batch {shape.batch}, context {shape.context}, {shape.dtype}",
         "columns": cols,
         "rows": [[r.get(c) for c in cols] for r in rows],
-    }  # fmt: skip
+    }

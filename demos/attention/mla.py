@@ -162,7 +162,7 @@ def mla_decode_bmm(q: torch.Tensor, kv: torch.Tensor, d_v: int, scale: float) ->
 def mla_decode_split(
     q: torch.Tensor, kv: torch.Tensor, d_v: int, scale: float, splits: int = 8
 ) -> torch.Tensor:
-    """Flash-decoding in plain torch: split the context, combine partial softmaxes by log-sum-exp."""
+    """Flash-decoding in plain torch: split the context, merge partial softmaxes by log-sum-exp."""
     B, L, Dk = kv.shape
     splits = math.gcd(L, splits)  # equal chunks
     kv_s = kv.reshape(B, splits, L // splits, Dk)  # (B, S, L/S, Dk)

@@ -25,13 +25,12 @@ def test_parse_words_phrases_fields_negation_prefix_or():
 def test_fts_expression_quotes_every_token():
     expr = search.fts_expression(parse_query('x au:smith "a b" -c d* e OR f'))
     assert expr == (
-        '(((("x") AND (authors_text : "smith") AND ("a b") AND ("d" *) AND ("e" OR "f"))) '
-        'NOT "c")'
-    ).replace('((((', '((').replace('))) ', ') ') or expr
+        '(("x") AND (authors_text : "smith") AND ("a b") AND ("d" *) AND ("e" OR "f")) NOT "c"'
+    )
 
 
 @pytest.mark.parametrize(
-    "text", ['"unclosed', "NEAR(a b)", "a AND OR NOT b", "col:x", "*", "^a", "a:b:c", "x' OR 1=1 --"]
+    "text", ['"unclosed', "NEAR(a b)", "a AND OR NOT b", "col:x", "^a", "a:b:c", "x' OR 1=1 --"]
 )
 def test_fts_syntax_in_user_text_is_only_text(text):
     parsed = parse_query(text)
@@ -71,8 +70,11 @@ def test_highlight_html_skips_math_and_keeps_tags():
 
 
 def test_highlight_cannot_inject_markup():
-    out = search.highlight_html("a &lt;script&gt; b", ["script", "<script>"])
-    assert "<script" not in out and "&lt;<mark>script</mark>&gt;" in out
+    assert search.highlight_html("a &lt;script&gt; b", ["script"]) == (
+        "a &lt;<mark>script</mark>&gt; b"
+    )
+    out = search.highlight_html("a &lt;script&gt; b", ["<script>"])
+    assert out == "a <mark>&lt;script&gt;</mark> b"
 
 
 def test_keywords_drop_math_stopwords_and_rare_words(db):

@@ -49,17 +49,18 @@ def _doc(pattern: str, size: int) -> str:
 @pytest.mark.parametrize("name", PATTERNS)
 def test_doubling(name):
     """t(4n)/t(n) stays far from 16 (quadratic); markdown-it's own cost is the yardstick."""
-    small, large = _doc(PATTERNS[name], 16_000), _doc(PATTERNS[name], 64_000)
+    small, large = _doc(PATTERNS[name], 32_000), _doc(PATTERNS[name], 128_000)
     ratio = _time(renderer.render_markdown, large) / _time(renderer.render_markdown, small)
     assert ratio < 8, f"{name}: t(4n)/t(n) = {ratio:.1f}"
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", PATTERNS)
+@pytest.mark.parametrize("name", [n for n in PATTERNS if "dollar" in n or "\\" in PATTERNS[n]])
 def test_at_cap_costs_about_what_markdown_it_costs(name):
-    """At the 256 KB cap we stay within 2x bare markdown-it (+0.3 s) on the same input."""
+    """At the 256 KB cap the math rules stay within 2x bare markdown-it (+0.3 s) on the same
+    input (absolute times on a loaded 2-core box swing by 2x, so markdown-it is the yardstick)."""
     text = _doc(PATTERNS[name], renderer.MARKDOWN_MAX_BYTES - 16)
-    ours, bare = _time(renderer.render_markdown, text, 1), _time(BARE.render, text, 1)
+    ours, bare = _time(renderer.render_markdown, text, 2), _time(BARE.render, text, 2)
     assert ours < 2 * bare + 0.3, f"{name}: {ours:.2f}s vs bare {bare:.2f}s"
 
 

@@ -7,6 +7,7 @@ MANAGE := $(PY) manage.py
 DEV_ENV := DJANGO_DEBUG=1
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 REDIS_URL ?= redis://127.0.0.1:6379/0
+AMQP_URL ?= amqp://guest:guest@127.0.0.1:5672//
 
 .PHONY: install install-test assets run serve worker gpu-worker beat ingest test test-services \
         gpu-test browser-test smoke lint fmt migrations-check check-deploy lock bench chromium
@@ -57,7 +58,7 @@ test: install-test  ## Quick start: install test dependencies and run the whole 
 	$(VENV)/bin/pytest -q
 
 test-services:  ## the suite again on PostgreSQL + Redis (CI's second tier)
-	DATABASE_URL=$(PG_URL) CELERY_BROKER_URL=$(REDIS_URL) $(VENV)/bin/pytest -q
+	DATABASE_URL=$(PG_URL) CELERY_BROKER_URL=$(REDIS_URL) READER_TEST_AMQP_URL=$(AMQP_URL) $(VENV)/bin/pytest -q
 
 gpu-test:
 	$(VENV)/bin/pytest -q -m gpu

@@ -20,7 +20,10 @@ from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SAMPLE = ROOT.parent / "shared/arxiv-samples/A/kaggle/kaggle-snapshot_lines001-100_0704.0001-0704.0100.jsonl"
+SAMPLE = (
+    ROOT.parent
+    / "shared/arxiv-samples/A/kaggle/kaggle-snapshot_lines001-100_0704.0001-0704.0100.jsonl"
+)
 OUT = ROOT / "var/bench"
 PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/reader_bench")
 
@@ -47,7 +50,10 @@ def run_import(path: Path, env: dict) -> tuple[float, float, str]:
     start = time.perf_counter()
     proc = subprocess.run(
         [sys.executable, "manage.py", "import_arxiv_snapshot", str(path), "--restart", "-v0"],
-        cwd=ROOT, env=env, capture_output=True, text=True,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     seconds = time.perf_counter() - start
     peak = max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
@@ -59,8 +65,12 @@ def run_import(path: Path, env: dict) -> tuple[float, float, str]:
 
 def fresh_database(name: str, url: str | None) -> dict:
     """Environment for a child process on an empty, migrated database."""
-    env = {**os.environ, "DJANGO_SECRET_KEY": "bench", "DJANGO_ALLOWED_HOSTS": "localhost",
-           "CELERY_BROKER_URL": "memory://"}  # the queued render task goes nowhere here
+    env = {
+        **os.environ,
+        "DJANGO_SECRET_KEY": "bench",
+        "DJANGO_ALLOWED_HOSTS": "localhost",
+        "CELERY_BROKER_URL": "memory://",
+    }  # the queued render task goes nowhere here
     if url is None:
         db = OUT / f"{name}.sqlite3"
         for suffix in ("", "-wal", "-shm"):
@@ -68,7 +78,9 @@ def fresh_database(name: str, url: str | None) -> dict:
         env["DATABASE_URL"] = f"sqlite:///{db}"
     else:
         dbname = url.rsplit("/", 1)[1]
-        subprocess.run(["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", dbname], check=True)
+        subprocess.run(
+            ["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", dbname], check=True
+        )
         subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", dbname], check=True)
         env["DATABASE_URL"] = url
     subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
@@ -82,17 +94,24 @@ def main() -> None:
     args = parser.parse_args()
     path = synth_file(args.lines)
     targets = [("SQLite", None)] + ([] if args.skip_postgres else [("PostgreSQL", PG_URL)])
-    print(f"Snapshot import, {args.lines:,} lines, {date.today()}, {platform.machine()}, "
-          f"{os.cpu_count()} cores, Python {platform.python_version()}\n")
+    print(
+        f"Snapshot import, {args.lines:,} lines, {date.today()}, {platform.machine()}, "
+        f"{os.cpu_count()} cores, Python {platform.python_version()}\n"
+    )
     print("| database | run | seconds | papers/s | peak RSS MiB | summary |")
     print("|---|---|---:|---:|---:|---|")
     for label, url in targets:
         env = fresh_database(f"bench-{label.lower()}", url)
         for run in ("first", "second (same file)"):
             seconds, peak, summary = run_import(path, env)
-            print(f"| {label} | {run} | {seconds:.1f} | {args.lines / seconds:,.0f} | "
-                  f"{peak:.0f} | {summary} |", flush=True)
-    print("\nGoal: >= 5,000 papers/s with flat memory; the second run changes nothing and is no slower.")
+            print(
+                f"| {label} | {run} | {seconds:.1f} | {args.lines / seconds:,.0f} | "
+                f"{peak:.0f} | {summary} |",
+                flush=True,
+            )
+    print(
+        "\nGoal: >= 5,000 papers/s with flat memory; the second run changes nothing and is no slower."
+    )
 
 
 if __name__ == "__main__":

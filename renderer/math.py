@@ -84,18 +84,33 @@ def _render(kind: str):
     return render
 
 
+def _typesettable(tex: str, display: bool) -> bool:
+    return mathjax_safe(tex, "\\]" if display else "\\)")
+
+
 def dollar_inline(state: StateInline, silent: bool) -> bool:
-    """dollarmath's inline rule, plus `$\\sim$10`: a digit may follow the closer if the
-    formula does not start with a digit (so `$5-$10` stays currency)."""
-    if _dollar_strict(state, silent):
-        return True
+    """dollarmath's inline rule, plus `$\\sim$10` (a digit may follow the closer when the
+    formula does not start with one, so `$5-$10` stays currency); TeX that MathJax could not
+    read back exactly (§2.6) is not math, so the Markdown inside it is parsed normally."""
     src, pos = state.src, state.pos
-    if src[pos] != "$" or (pos > 0 and src[pos - 1].isdigit()):
-        return False
-    start = pos + 2 if src.startswith("$$", pos) else pos + 1
-    if start < len(src) and src[start].isdigit():
-        return False
-    return _dollar_digit_after(state, silent)
+    if pos > 0 and src[pos - 1] == "$":
+        return False  # the second $ of a $$ that was not math is not an opener either
+    if not _dollar_strict(state, silent):
+        if src[pos] != "$" or (pos > 0 and src[pos - 1].isdigit()):
+            return False
+        start = pos + 2 if src.startswith("$$", pos) else pos + 1
+        if start < len(src) and src[start].isdigit():
+            return False
+        if not _dollar_digit_after(state, silent):
+            return False
+    double = src.startswith("$$", pos) and src.startswith("$$", state.pos - 2)
+    width = 2 if double else 1
+    if _typesettable(src[pos + width : state.pos - width].strip(), double):
+        return True
+    state.pos = pos
+    if not silent:
+        state.tokens.pop()  # only the math token: push() may have flushed pending text before it
+    return False
 
 
 # ---- inline \( \) and \[ \] (single and doubled backslash) -----------------------------------
@@ -140,6 +155,8 @@ def backslash_inline(state: StateInline, silent: bool) -> bool:
     if i == len(positions) or positions[i] + len(closer) > state.posMax:
         return False
     end = positions[i]
+    if not _typesettable(src[start:end], bracket == "["):
+        return False
     if not silent:
         token = state.push("math_inline" if bracket == "(" else "math_inline_double", "math", 0)
         token.content = src[start:end]
@@ -206,10 +223,13 @@ def _block_rule(opener: str, closer: str, markup: str):
                 if _ends_with_closer(stripped, closer):
                     end = state.bMarks[last] + state.tShift[last] + len(stripped) - len(closer)
                     break
+        content = _block_content(state, startLine, start + len(opener), last, end)
+        if not mathjax_safe(content.strip(), "\\]"):
+            return False
         if not silent:
             token = state.push("math_block", "math", 0)
             token.block = True
-            token.content = _block_content(state, startLine, start + len(opener), last, end)
+            token.content = content
             token.markup = markup
             token.map = [startLine, last + 1]
         state.line = last + 1
@@ -258,11 +278,14 @@ def amsmath_block(state: StateBlock, startLine: int, endLine: int, silent: bool)
     else:
         return False
     last = lines[i]
+    content = state.getLines(startLine, last + 1, state.sCount[startLine], False)
+    if not mathjax_safe(content, "\\]"):
+        return False
     state.line = last + 1
     if not silent:
         token = state.push("amsmath", "math", 0)
         token.block = True
-        token.content = state.getLines(startLine, state.line, state.sCount[startLine], False)
+        token.content = content
         token.meta = {"environment": m.group(1), "numbered": m.group(2)}
         token.map = [startLine, last]
     return True

@@ -1,12 +1,16 @@
 """reader.arxiv parsers on our own fixtures: API Atom, OAI-PMH, Kaggle lines, hostile input."""
 
 import json
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from lxml import etree
 
 from reader.arxiv import (
     ArxivApiError,
@@ -20,6 +24,7 @@ from reader.arxiv import (
 )
 from reader.arxiv_base import (
     _FLAT_SPLIT,
+    _PARSER,
     _split_nested,
     collapse_ws,
     normalize_abstract,
@@ -28,6 +33,7 @@ from reader.arxiv_base import (
 )
 
 FIXTURES = Path(__file__).parent / "fixtures" / "arxiv"
+REPO = Path(__file__).resolve().parents[2]
 ENTRY_KEYS = set(new_entry())
 
 
@@ -339,3 +345,28 @@ def test_normalize_abstract_is_idempotent(text):
 def test_flat_author_split_agrees_with_the_bracket_walk(text):
     flat = collapse_ws(text)
     assert _FLAT_SPLIT.split(flat) == _split_nested(flat)
+
+
+def test_parser_itself_never_expands_entities():
+    # Defence in depth: even without the DOCTYPE refusal, the lxml parser keeps &xxe; as an
+    # unresolved reference and stops billion laughs instead of expanding it.
+    tree = etree.fromstring(fixture("xxe_file.xml"), _PARSER)
+    assert b"root:" not in etree.tostring(tree)
+    try:
+        laughs = etree.tostring(etree.fromstring(fixture("billion_laughs.xml"), _PARSER))
+    except etree.XMLSyntaxError:
+        laughs = b""
+    assert len(laughs) < 10_000
+
+
+def test_pure_modules_import_without_django():
+    code = (
+        "import sys; sys.modules['django'] = None\n"
+        "import reader.arxiv, reader.arxiv_client\n"
+        "assert 'reader.models' not in sys.modules and 'reader.services' not in sys.modules\n"
+    )
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, env=env
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]

@@ -78,3 +78,19 @@ def test_empty_result_and_no_records_match_are_empty_successes():
     ])
     assert report.ok and not report.counts
     assert Paper.objects.count() == 0
+
+
+def test_saved_feed_file_lists_papers_under_its_category_in_feed_order():
+    from pathlib import Path
+
+    from reader.models import ListingEntry
+
+    feed = Path(__file__).parent.parent / "fixtures" / "arxiv" / "rss_cs.LG.xml"
+    report = papers_ingest_files(paths=[feed])
+    assert report.ok, report.failures
+    rows = list(ListingEntry.objects.filter(category="cs.LG").order_by("position")
+                .values_list("paper__arxiv_id", "section"))
+    assert rows[:4] == [
+        ("2611.12345", "new"), ("2611.00007", "cross"),
+        ("2203.01250", "replace"), ("hep-th/9901001", "replace"),
+    ]

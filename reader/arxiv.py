@@ -1,9 +1,10 @@
 """PURE arXiv module: id normalisation and parsers for every arXiv format -> plain dicts.
 
-This is the public face the Django side imports (``from reader import arxiv``); the work is
+This is the public face the Django side imports (``from reader import arxiv``). The work is
 split over ``arxiv_ids`` (identifiers, OAI sets), ``arxiv_base`` (errors, ParseResult, safe
-XML, text helpers), ``arxiv_parse`` (API Atom, OAI-PMH, Kaggle), ``arxiv_feeds`` (RSS and
-Atom announcement feeds) and ``arxiv_listing`` (the /list/<cat>/new HTML page). No Django, no models, no HTTP (that is ``reader.arxiv_client``).
+XML, text and field helpers), ``arxiv_parse`` (API Atom, OAI-PMH), ``arxiv_snapshot``
+(Kaggle JSON Lines), ``arxiv_feeds`` (RSS and Atom announcement feeds) and ``arxiv_listing``
+(the /list/<cat>/new HTML page). No Django, no models, no HTTP (that is ``arxiv_client``).
 """
 
 from lxml import etree
@@ -28,7 +29,8 @@ from reader.arxiv_ids import (
     oai_set_for_category,
 )
 from reader.arxiv_listing import parse_listing
-from reader.arxiv_parse import ATOM, OAI, OPENSEARCH, parse_api, parse_oai, parse_snapshot_line
+from reader.arxiv_parse import ATOM, OAI, OPENSEARCH, parse_api, parse_oai
+from reader.arxiv_snapshot import parse_snapshot_line
 
 __all__ = [
     "ID_PATTERN",

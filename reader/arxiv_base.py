@@ -1,4 +1,5 @@
-"""Shared pieces of the arXiv parsers: errors, ParseResult, the safe XML loader, text helpers.
+"""Shared pieces of the arXiv parsers: errors, ParseResult, the safe XML loader, text and
+field helpers.
 
 Pure (stdlib + lxml). The XML loader never expands entities, never touches the network and
 rejects any DOCTYPE, so billion-laughs and external-entity payloads fail before they can do
@@ -14,6 +15,8 @@ from typing import Any
 
 from lxml import etree
 
+from reader.arxiv_ids import InvalidArxivId, normalize_id
+
 __all__ = [
     "ArxivApiError",
     "ArxivParseError",
@@ -21,11 +24,18 @@ __all__ = [
     "OaiError",
     "ParseResult",
     "collapse_ws",
+    "entry_id",
+    "finish_versions",
     "load_xml",
     "new_entry",
     "normalize_abstract",
+    "optional_text",
+    "ordered_categories",
     "parse_datetime",
+    "set_dois",
     "split_authors",
+    "split_dois",
+    "to_int",
 ]
 
 
@@ -321,3 +331,49 @@ def _trailing_group_start(name: str) -> int:
             if depth == 0:
                 return i
     return -1
+
+
+# ---- entry fields shared by the parsers ----
+
+
+def entry_id(text: str | None, where: str) -> tuple[str, int | None]:
+    """normalize_id, but a bad id inside a response is that response's parse error."""
+    try:
+        return normalize_id(text or "")
+    except InvalidArxivId as exc:
+        raise ArxivParseError(f"{where}: {exc}") from exc
+
+
+def to_int(text: str | None) -> int | None:
+    """int of a numeric attribute or text; None when blank or not a number."""
+    try:
+        return int(text) if text is not None and text.strip() else None
+    except ValueError:
+        return None
+
+
+def ordered_categories(primary: str | None, others: list[str]) -> list[str]:
+    """Primary first, then the rest in source order, without duplicates."""
+    seen: dict[str, None] = {}
+    if primary:
+        seen[primary] = None
+    for c in others:
+        if c:
+            seen.setdefault(c, None)
+    return list(seen)
+
+
+def set_dois(entry: dict[str, Any], text: str | None) -> None:
+    """Fill `dois` (all, space-separated in the source) and `doi` (the first)."""
+    entry["dois"] = split_dois(text)
+    entry["doi"] = entry["dois"][0] if entry["dois"] else None
+
+
+def finish_versions(entry: dict[str, Any]) -> None:
+    """Sort the history; v1 gives `published`, the latest gives `version` and `updated`."""
+    versions = sorted(entry["versions"], key=lambda v: v["version"])
+    entry["versions"] = versions
+    if versions:
+        entry["version"] = versions[-1]["version"]
+        entry["published"] = versions[0]["date"] if versions[0]["version"] == 1 else None
+        entry["updated"] = versions[-1]["date"]

@@ -22,8 +22,8 @@ from reader.arxiv_base import (
     normalize_abstract,
     optional_text,
     parse_datetime,
+    set_dois,
     split_authors,
-    split_dois,
 )
 from reader.arxiv_ids import InvalidArxivId, normalize_id
 
@@ -95,8 +95,7 @@ def _common(entry: dict[str, Any], tag: str, child: etree._Element) -> bool:
     elif tag == DC + "rights":
         entry["license"] = optional_text(child.text)
     elif tag in (ARXIV + "DOI", ARXIV + "doi"):
-        entry["dois"] = split_dois(child.text)
-        entry["doi"] = entry["dois"][0] if entry["dois"] else None
+        set_dois(entry, child.text)
     elif tag in (ARXIV + "journal_reference", ARXIV + "journal_ref"):
         entry["journal_ref"] = optional_text(child.text)
     else:

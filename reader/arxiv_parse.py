@@ -1,13 +1,11 @@
-"""Parsers for the arXiv API (Atom, pre-2025 and 2026 wire formats), OAI-PMH (arXiv, arXivRaw)
-and Kaggle snapshot lines, producing the plain entry dicts of ``arxiv_base.new_entry``.
+"""Parsers for the arXiv API (Atom, pre-2025 and 2026 wire formats) and OAI-PMH (arXiv and
+arXivRaw metadata formats), producing the plain entry dicts of ``arxiv_base.new_entry``.
 
 Pure (stdlib + lxml). Each parser walks an element's children once and dispatches on the
 namespaced tag, so it neither depends on element order (which changed in the 2026 API) nor
 pays for repeated XPath searches.
 """
 
-import json
-from datetime import datetime
 from typing import Any
 
 from lxml import etree
@@ -18,17 +16,20 @@ from reader.arxiv_base import (
     OaiError,
     ParseResult,
     collapse_ws,
+    entry_id,
+    finish_versions,
     load_xml,
     new_entry,
     normalize_abstract,
     optional_text,
+    ordered_categories,
     parse_datetime,
+    set_dois,
     split_authors,
-    split_dois,
+    to_int,
 )
-from reader.arxiv_ids import InvalidArxivId, normalize_id
 
-__all__ = ["parse_api", "parse_oai", "parse_snapshot_line"]
+__all__ = ["parse_api", "parse_oai"]
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 ARXIV = "{http://arxiv.org/schemas/atom}"
@@ -40,36 +41,6 @@ ARXIV_OAI = "{http://arxiv.org/OAI/arXiv/}"
 
 def _root(data: bytes | etree._Element) -> etree._Element:
     return data if isinstance(data, etree._Element) else load_xml(data)
-
-
-def _id_or_parse_error(text: str | None, where: str) -> tuple[str, int | None]:
-    try:
-        return normalize_id(text or "")
-    except InvalidArxivId as exc:
-        raise ArxivParseError(f"{where}: {exc}") from exc
-
-
-def _int(text: str | None) -> int | None:
-    try:
-        return int(text) if text is not None and text.strip() else None
-    except ValueError:
-        return None
-
-
-def _categories(primary: str | None, others: list[str]) -> list[str]:
-    """Primary first, then the rest in source order, without duplicates."""
-    seen: dict[str, None] = {}
-    if primary:
-        seen[primary] = None
-    for c in others:
-        if c:
-            seen.setdefault(c, None)
-    return list(seen)
-
-
-def _set_dois(entry: dict[str, Any], text: str | None) -> None:
-    entry["dois"] = split_dois(text)
-    entry["doi"] = entry["dois"][0] if entry["dois"] else None
 
 
 # ---- arXiv API (Atom) ----
@@ -87,9 +58,9 @@ def parse_api(data: bytes | etree._Element) -> ParseResult:
         if tag == ATOM + "entry":
             result.entries.append(_api_entry(child, query))
         elif tag == OPENSEARCH + "totalResults":
-            result.total_results = _int(child.text)
+            result.total_results = to_int(child.text)
         elif tag == OPENSEARCH + "startIndex":
-            result.start_index = _int(child.text)
+            result.start_index = to_int(child.text)
         elif tag == ATOM + "updated":
             result.response_date = parse_datetime(child.text)
         elif tag == ATOM + "link":
@@ -139,7 +110,7 @@ def _api_entry(el: etree._Element, query: str | None) -> dict[str, Any]:
         elif t == "journal_ref":
             entry["journal_ref"] = optional_text(child.text)
         else:  # doi
-            _set_dois(entry, child.text)
+            set_dois(entry, child.text)
     if raw_id is None:
         raise ArxivParseError("API entry without <id>")
     if "/api/errors" in raw_id:
@@ -148,11 +119,11 @@ def _api_entry(el: etree._Element, query: str | None) -> dict[str, Any]:
         raise ArxivApiError(
             collapse_ws(summary) or reason or "unknown error", reason=reason, query=query
         )
-    arxiv_id, version = _id_or_parse_error(raw_id.rpartition("/abs/")[2], "API entry id")
+    arxiv_id, version = entry_id(raw_id.rpartition("/abs/")[2], "API entry id")
     entry["arxiv_id"], entry["version"] = arxiv_id, version
     entry["abstract"] = normalize_abstract(summary)
     entry["primary_category"] = primary or (categories[0] if categories else None)
-    entry["categories"] = _categories(entry["primary_category"], categories)
+    entry["categories"] = ordered_categories(entry["primary_category"], categories)
     # The API knows only v1's date (published) and the returned version's date (updated).
     if entry["published"] is not None:
         entry["versions"].append({"version": 1, "date": entry["published"], "size": None})
@@ -216,15 +187,15 @@ def _oai_records(container: etree._Element, result: ParseResult) -> None:
                     metadata = part
             if header is not None and header.get("status") == "deleted":
                 ident = header.findtext(_IDENTIFIER) or ""
-                result.deleted.append(_id_or_parse_error(ident, "deleted record")[0])
+                result.deleted.append(entry_id(ident, "deleted record")[0])
                 continue
             if metadata is None or len(metadata) == 0:
                 raise ArxivParseError("OAI record without metadata")
             result.entries.append(_oai_metadata(metadata[0]))
         elif tag == _TOKEN:
             result.resumption_token = (child.text or "").strip() or None
-            result.total_results = _int(child.get("completeListSize"))
-            result.start_index = _int(child.get("cursor"))
+            result.total_results = to_int(child.get("completeListSize"))
+            result.start_index = to_int(child.get("cursor"))
 
 
 def _oai_metadata(meta: etree._Element) -> dict[str, Any]:
@@ -249,13 +220,13 @@ def _fill_common(entry: dict[str, Any], local: str, child: etree._Element) -> No
     elif local == "categories":
         cats = (child.text or "").split()
         entry["primary_category"] = cats[0] if cats else None
-        entry["categories"] = _categories(None, cats)
+        entry["categories"] = ordered_categories(None, cats)
     elif local == "comments":
         entry["comment"] = optional_text(child.text)
     elif local == "journal-ref":
         entry["journal_ref"] = optional_text(child.text)
     elif local == "doi":
-        _set_dois(entry, child.text)
+        set_dois(entry, child.text)
     elif local == "license":
         entry["license"] = optional_text(child.text)
 
@@ -275,14 +246,14 @@ def _arxiv_raw(meta: etree._Element) -> dict[str, Any]:
             entry["authors"] = split_authors(child.text)
         else:
             _fill_common(entry, t, child)
-    entry["arxiv_id"] = _id_or_parse_error(raw_id, "arXivRaw id")[0]
-    _finish_versions(entry)
+    entry["arxiv_id"] = entry_id(raw_id, "arXivRaw id")[0]
+    finish_versions(entry)
     return entry
 
 
 def _raw_version(el: etree._Element) -> dict[str, Any]:
     label = el.get("version") or ""
-    number = _int(label.lstrip("v"))
+    number = to_int(label.lstrip("v"))
     if number is None:
         raise ArxivParseError(f"arXivRaw version label {label!r}")
     date = size = None
@@ -295,16 +266,6 @@ def _raw_version(el: etree._Element) -> dict[str, Any]:
 
 
 _RAW_DATE, _RAW_SIZE = RAW + "date", RAW + "size"
-
-
-def _finish_versions(entry: dict[str, Any]) -> None:
-    """Sort the history; v1 gives `published`, the latest gives `version` and `updated`."""
-    versions = sorted(entry["versions"], key=lambda v: v["version"])
-    entry["versions"] = versions
-    if versions:
-        entry["version"] = versions[-1]["version"]
-        entry["published"] = versions[0]["date"] if versions[0]["version"] == 1 else None
-        entry["updated"] = versions[-1]["date"]
 
 
 def _arxiv_oai(meta: etree._Element) -> dict[str, Any]:
@@ -325,7 +286,7 @@ def _arxiv_oai(meta: etree._Element) -> dict[str, Any]:
             entry["authors"] = [_oai_author(a) for a in child if a.tag == author_tag]
         else:
             _fill_common(entry, t, child)
-    entry["arxiv_id"] = _id_or_parse_error(raw_id, "arXiv record id")[0]
+    entry["arxiv_id"] = entry_id(raw_id, "arXiv record id")[0]
     # The arXiv format has dates only: created is v1; `updated` is the latest version's date
     # but its number is not given, so `version` stays None unless there was no update.
     entry["published"] = created
@@ -352,40 +313,3 @@ def _oai_author(el: etree._Element) -> dict[str, str | None]:
         p for p in (parts.get("forenames"), parts.get("keyname"), parts.get("suffix")) if p
     )
     return {"name": name, "affiliation": "; ".join(affiliations) or None}
-
-
-# ---- Kaggle snapshot (JSON Lines) ----
-
-
-def parse_snapshot_line(line: str | bytes) -> dict[str, Any]:
-    """Parse one line of arxiv-metadata-oai-snapshot.json into an entry dict."""
-    try:
-        obj = json.loads(line)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ArxivParseError(f"not JSON: {exc}") from exc
-    if not isinstance(obj, dict):
-        raise ArxivParseError("snapshot line is not a JSON object")
-    if not obj.get("id") or not isinstance(obj["id"], str):
-        raise ArxivParseError("snapshot line has no id")
-    entry = new_entry()
-    entry["arxiv_id"] = _id_or_parse_error(obj["id"], "snapshot id")[0]
-    entry["title"] = collapse_ws(obj.get("title") or "")
-    entry["abstract"] = normalize_abstract(obj.get("abstract") or "")
-    # Names and affiliations from the raw string, exactly as arXivRaw gives them, so a
-    # snapshot row and a later OAI harvest of the same paper compare equal.
-    entry["authors"] = split_authors(obj.get("authors"))
-    cats = (obj.get("categories") or "").split()
-    entry["primary_category"] = cats[0] if cats else None
-    entry["categories"] = _categories(None, cats)
-    entry["comment"] = optional_text(obj.get("comments"))
-    entry["journal_ref"] = optional_text(obj.get("journal-ref"))
-    _set_dois(entry, obj.get("doi"))
-    entry["license"] = optional_text(obj.get("license"))
-    for v in obj.get("versions") or []:
-        number = _int(str(v.get("version", "")).lstrip("v"))
-        if number is None:
-            raise ArxivParseError(f"snapshot {obj['id']}: bad version {v!r}")
-        date: datetime | None = parse_datetime(v.get("created"))
-        entry["versions"].append({"version": number, "date": date, "size": v.get("size")})
-    _finish_versions(entry)
-    return entry

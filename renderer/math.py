@@ -88,12 +88,19 @@ def _typesettable(tex: str, display: bool) -> bool:
     return mathjax_safe(tex, "\\]" if display else "\\)")
 
 
+def _even_backslashes_before(src: str, pos: int) -> bool:
+    run = pos
+    while run > 0 and src[run - 1] == "\\":
+        run -= 1
+    return (pos - run) % 2 == 0
+
+
 def dollar_inline(state: StateInline, silent: bool) -> bool:
     """dollarmath's inline rule, plus `$\\sim$10` (a digit may follow the closer when the
     formula does not start with one, so `$5-$10` stays currency); TeX that MathJax could not
     read back exactly (§2.6) is not math, so the Markdown inside it is parsed normally."""
     src, pos = state.src, state.pos
-    if pos > 0 and src[pos - 1] == "$":
+    if pos > 0 and src[pos - 1] == "$" and _even_backslashes_before(src, pos - 1):
         return False  # the second $ of a $$ that was not math is not an opener either
     if not _dollar_strict(state, silent):
         if src[pos] != "$" or (pos > 0 and src[pos - 1].isdigit()):

@@ -1,0 +1,74 @@
+"""`rerender` re-renders stale rows; `import_notes` loads Markdown notes by file name."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+import renderer
+from reader import arxiv
+from reader.models import Paper
+from reader.services import papers_upsert
+
+pytestmark = pytest.mark.django_db
+
+
+def add_paper(arxiv_id: str, title: str = "On $x^2$ and M\\\"uller") -> Paper:
+    entry = arxiv.new_entry()
+    entry.update(arxiv_id=arxiv_id, version=1, title=title, abstract="Abstract with $a<b$.",
+                 authors=[{"name": "A. Author"}], primary_category="cs.LG", categories=["cs.LG"])
+    papers_upsert([entry])
+    return Paper.objects.get(arxiv_id=arxiv_id)
+
+
+def test_rerender_updates_only_stale_rows():
+    fresh, stale = add_paper("2401.00001"), add_paper("2401.00002")
+    Paper.objects.filter(pk=stale.pk).update(renderer_version="0+old", title_html="stale")
+    out = StringIO()
+    call_command("rerender", stdout=out, verbosity=0)
+    assert out.getvalue().strip() == "re-rendered 1 paper(s)"
+    stale.refresh_from_db()
+    assert stale.renderer_version == renderer.RENDERER_VERSION
+    assert stale.title_html == fresh.title_html
+    assert '<span class="math inline">' in stale.title_html and "Müller" in stale.title_html
+    out = StringIO()
+    call_command("rerender", "--all", stdout=out, verbosity=0)
+    assert out.getvalue().strip() == "re-rendered 2 paper(s)"
+
+
+def test_deferred_rows_show_escaped_source_until_rendered():
+    entry = arxiv.new_entry()
+    entry.update(arxiv_id="2401.00003", title="<b>$x$</b>", primary_category="cs.LG",
+                 categories=["cs.LG"])
+    papers_upsert([entry], render=False)
+    paper = Paper.objects.get()
+    assert (paper.title_html, paper.renderer_version) == ("&lt;b&gt;$x$&lt;/b&gt;", "")
+    call_command("rerender", stdout=StringIO(), verbosity=0)
+    paper.refresh_from_db()
+    assert paper.renderer_version == renderer.RENDERER_VERSION
+    assert "<b>" not in paper.title_html
+
+
+def test_import_notes_renders_markdown_and_maps_old_style_names(tmp_path):
+    add_paper("2401.06769")
+    old = add_paper("hep-th/9901001")
+    (tmp_path / "2401.6769.md").write_text("A note with $\\alpha$ and <script>x</script>.")
+    (tmp_path / "hep-th_9901001.md").write_text("# Old style\n\n$$E=mc^2$$")
+    out = StringIO()
+    call_command("import_notes", str(tmp_path), stdout=out, stderr=out)
+    assert "imported 2 note(s), failed 0" in out.getvalue()
+    note_html = Paper.objects.get(arxiv_id="2401.06769").note_html
+    assert '<span class="math inline">\\(\\alpha\\)</span>' in note_html
+    assert "<script" not in note_html
+    old.refresh_from_db()
+    assert old.note_html == '<h1>Old style</h1>\n<div class="math block">\\[E=mc^2\\]</div>\n'
+
+
+def test_import_notes_names_unknown_and_bad_files(tmp_path):
+    (tmp_path / "2401.99999.md").write_text("x")
+    (tmp_path / "not-an-id.md").write_text("x")
+    err = StringIO()
+    with pytest.raises(CommandError):
+        call_command("import_notes", str(tmp_path), stdout=StringIO(), stderr=err)
+    assert "FAILED 2401.99999.md: paper 2401.99999 is not in the database" in err.getvalue()
+    assert "FAILED not-an-id.md" in err.getvalue()

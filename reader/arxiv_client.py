@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
-from datetime import date
+from datetime import date, datetime
 from email.utils import parsedate_to_datetime
 
 import requests
@@ -260,6 +260,8 @@ class ArxivClient:
         if set_spec:
             params["set"] = set_spec
         if from_date:
+            if isinstance(from_date, datetime):
+                from_date = from_date.date()  # OAI granularity is YYYY-MM-DD; more is badArgument
             params["from"] = from_date.isoformat() if isinstance(from_date, date) else from_date
         label = f"oai ListRecords {metadata_prefix} set={set_spec or '*'} from={params.get('from', '*')}"
         seen_tokens: set[str] = set()

@@ -300,3 +300,9 @@ def test_parse_retry_after(value, expected):
 def test_user_agent_is_required():
     with pytest.raises(ValueError, match="User-Agent"):
         ArxivClient(API, OAI, RSS, " ")
+
+
+def test_oai_from_datetime_is_sent_as_a_day(client, rsps):
+    rsps.get(OAI, body=fixture("oai_page2.xml"))
+    list(client.oai_list_records("math", datetime(2026, 11, 20, 23, 59, tzinfo=UTC)))
+    assert params(rsps.calls[0])["from"] == ["2026-11-20"]

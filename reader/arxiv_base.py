@@ -86,6 +86,8 @@ class ParseResult:
     announce_date: date | None = None
     # OAI-PMH records with status="deleted" (bare ids); they carry no metadata.
     deleted: list[str] = field(default_factory=list)
+    # Announcement feeds: the one category the feed is for (None for "cs.AI+q-bio.NC" feeds).
+    feed_category: str | None = None
     # Listing pages only: section -> (shown, total) from "(showing X of Y entries)".
     section_counts: dict[str, tuple[int, int]] = field(default_factory=dict)
 

@@ -38,6 +38,12 @@ __all__ = ["API_MAX_REACHABLE", "ArxivClient", "Page", "SpacingLimiter", "parse_
 logger = logging.getLogger(__name__)
 
 Page = tuple[str, bytes, ParseResult]
+# A connection dropped mid-body surfaces as ChunkedEncodingError, not ConnectionError.
+_TRANSIENT = (
+    requests.ConnectionError,
+    requests.Timeout,
+    requests.exceptions.ChunkedEncodingError,
+)
 # The API refuses start+max_results beyond 30000 (user manual §3.1.1).
 API_MAX_REACHABLE = 30000
 
@@ -148,7 +154,7 @@ class ArxivClient:
                         timeout=self.timeout,
                         headers={"User-Agent": self.user_agent},
                     )
-            except (requests.ConnectionError, requests.Timeout) as exc:
+            except _TRANSIENT as exc:
                 last_error = f"{type(exc).__name__}: {exc}"
             else:
                 if resp.status_code < 500 and resp.status_code != 429:

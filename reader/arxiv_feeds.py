@@ -118,6 +118,7 @@ def parse_rss(data: bytes | etree._Element) -> ParseResult:
     if self_link is not None and self_link.get("href"):
         feed_url = self_link.get("href")
     feed_cats = _feed_categories(feed_url)
+    result.feed_category = feed_cats[0] if len(feed_cats) == 1 else None
     for child in channel:
         if child.tag == "pubDate":
             result.announce_date = _announce_day(child.text)
@@ -176,6 +177,7 @@ def parse_atom_feed(data: bytes | etree._Element) -> ParseResult:
         elif tag == ATOM + "id" and feed_url is None:
             feed_url = child.text
     feed_cats = _feed_categories(feed_url)
+    result.feed_category = feed_cats[0] if len(feed_cats) == 1 else None
     for child in root.iterchildren(ATOM + "entry"):
         result.entries.append(_atom_entry(child, feed_cats))
     # No channel date in Atom: every entry carries the same announcement day.

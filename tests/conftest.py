@@ -29,3 +29,35 @@ def shared_path(relpath: str) -> Path:
 def shared_file():
     """Fixture form of shared_path(relpath)."""
     return shared_path
+
+
+_LOOPBACK = ("127.", "::1", "localhost")
+
+
+@pytest.fixture(autouse=True)
+def _no_network(monkeypatch):
+    """Tests never reach the internet: only loopback and Unix sockets may connect."""
+    import socket
+
+    real_connect = socket.socket.connect
+
+    def guarded_connect(sock, address):
+        host = address[0] if isinstance(address, tuple) else ""
+        if sock.family in (socket.AF_INET, socket.AF_INET6) and not str(host).startswith(_LOOPBACK):
+            raise RuntimeError(f"network access blocked in tests: {address!r}")
+        return real_connect(sock, address)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded_connect)
+
+
+def pytest_collection_modifyitems(config, items):
+    """GPU tests skip (visibly) where CUDA is absent, CI included: CI machines have no GPU."""
+    gpu_items = [item for item in items if "gpu" in item.keywords]
+    if not gpu_items:
+        return
+    import torch
+
+    if not torch.cuda.is_available():
+        skip = pytest.mark.skip(reason="needs CUDA (run `make gpu-test` on a GPU machine)")
+        for item in gpu_items:
+            item.add_marker(skip)

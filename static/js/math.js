@@ -11,6 +11,8 @@
 
 (function () {
   function afterTypeset(root) {
+    // Belt and braces for mathjax-config.js's safeOptions: typeset math never links anywhere.
+    root.querySelectorAll('mjx-container [href]').forEach((el) => el.removeAttribute('href'));
     root.querySelectorAll('.math, mjx-container').forEach((el) => el.classList.add('notranslate'));
     const containers = Array.from(root.querySelectorAll('.mathjax_ignore'));
     if (root.classList && root.classList.contains('mathjax_ignore')) containers.push(root);

@@ -19,6 +19,9 @@ window.MathJax = {
     processRefs: false,
   },
   options: {
+    // No links out of formulas at all: ui/safe's protocol check in 3.2.2 reads
+    // "java\nscript:" as protocol-less and keeps it, and the browser then drops the newline.
+    safeOptions: { allow: { URLs: 'none', classes: 'safe', cssIDs: 'safe', styles: 'safe' } },
     ignoreHtmlClass: 'mathjax_ignore|tex2jax_ignore', // set on every rendered container
     processHtmlClass: 'math', // re-enabled only inside .math
   },

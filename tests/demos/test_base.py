@@ -55,7 +55,17 @@ def test_defaults_fill_and_keys_sorted():
         ({"mode": " b "}, {"mode": "b"}),
         ({"seed": ""}, {"seed": 0}),
     ],
-    ids=["int-str", "int-float", "float-str", "float-int", "bool-false", "bool-on", "choice-int", "choice-strip", "empty-default"],
+    ids=[
+        "int-str",
+        "int-float",
+        "float-str",
+        "float-int",
+        "bool-false",
+        "bool-on",
+        "choice-int",
+        "choice-strip",
+        "empty-default",
+    ],
 )
 def test_coercion(raw, expected):
     out = validate_params(Toy, raw, "smoke")
@@ -77,7 +87,18 @@ def test_coercion(raw, expected):
         ({"nope": 1}, "nope"),
         ({"width": 4}, "width"),
     ],
-    ids=["below-min", "not-int", "fractional", "bool-as-int", "nan", "above-max", "bad-choice", "bad-bool", "unknown", "not-offered"],
+    ids=[
+        "below-min",
+        "not-int",
+        "fractional",
+        "bool-as-int",
+        "nan",
+        "above-max",
+        "bad-choice",
+        "bad-bool",
+        "unknown",
+        "not-offered",
+    ],
 )
 def test_invalid_fields_reported(raw, field):
     with pytest.raises(DemoParamsInvalid) as exc:
@@ -134,7 +155,14 @@ def test_register_checks_declaration_and_duplicates():
 def _result(**overrides):
     result = {
         "summary": {"a": 1.0, "b": "x", "c": None, "d": True},
-        "series": {"p": {"kind": "line", "x_label": "x", "y_label": "y", "lines": {"l": {"x": [1, 2], "y": [3.0, 4.0]}}}},
+        "series": {
+            "p": {
+                "kind": "line",
+                "x_label": "x",
+                "y_label": "y",
+                "lines": {"l": {"x": [1, 2], "y": [3.0, 4.0]}},
+            }
+        },
         "timings": {"total_s": 0.1},
         "env": {"torch": "2.13.0"},
         "checks": [{"name": "c", "claim": "c", "observed": 1.0, "threshold": "t", "passed": True}],
@@ -159,10 +187,29 @@ def test_check_result_accepts_valid():
         {"checks": [{"name": "c", "passed": True}]},
         {"series": {"p": {"kind": "pie", "lines": {}}}},
         {"series": {"p": {"kind": "line", "lines": {"l": {"x": [1], "y": [1, 2]}}}}},
-        {"series": {"p": {"kind": "line", "lines": {"l": {"x": list(range(2001)), "y": list(range(2001))}}}}},
+        {
+            "series": {
+                "p": {
+                    "kind": "line",
+                    "lines": {"l": {"x": list(range(2001)), "y": list(range(2001))}},
+                }
+            }
+        },
         {"tables": [{"rows": ["x" * 1_000_001]}]},
     ],
-    ids=["nan", "inf", "list-in-summary", "int-key", "object", "passed-not-bool", "check-fields", "plot-kind", "ragged-line", "too-many-points", "too-large"],
+    ids=[
+        "nan",
+        "inf",
+        "list-in-summary",
+        "int-key",
+        "object",
+        "passed-not-bool",
+        "check-fields",
+        "plot-kind",
+        "ragged-line",
+        "too-many-points",
+        "too-large",
+    ],
 )
 def test_check_result_rejects(overrides):
     with pytest.raises(InvalidResult):

@@ -117,12 +117,13 @@ def test_retry_after_too_long_is_left_to_the_caller(client, rec, rsps):
 def test_dropped_connection_and_timeout_are_retried_with_backoff(client, rec, rsps):
     rsps.get(API, body=requests.ConnectionError("connection reset by peer"))
     rsps.get(API, body=requests.Timeout("read timed out"))
+    rsps.get(API, body=requests.exceptions.ChunkedEncodingError("connection broken mid-body"))
     rsps.get(API, status=502)
     rsps.get(API, body=fixture("api_query_page2.xml"))
     (page,) = client.api_ids(["cs/0503050"])
     assert page[2].entries
     # backoff * 2**attempt + backoff * jitter(0.5)
-    assert rec.sleeps == [4.5, 7.5, 13.5]
+    assert rec.sleeps == [4.5, 7.5, 13.5, 25.5]
 
 
 def test_gives_up_with_arxiv_unavailable(client, rec, rsps):

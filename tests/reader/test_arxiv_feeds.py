@@ -30,6 +30,7 @@ def test_rss_channel_and_items():
     result = parse_any(fixture("rss_cs.LG.xml"))
     assert result.kind == "rss"
     assert result.announce_date == date(2026, 11, 24)  # "Tue, 24 Nov 2026 00:00:00 -0500"
+    assert result.feed_category == "cs.LG"
     assert result.response_date == datetime(2026, 11, 24, 5, 0, 11, tzinfo=UTC)
     assert [e["announce_type"] for e in result.entries] == [
         "new",
@@ -88,6 +89,7 @@ def test_rss_empty_day_still_reports_its_date():
 def test_atom_feed():
     result = parse_any(fixture("atom_math.OC.xml"))
     assert result.kind == "atom-feed"
+    assert result.feed_category == "math.OC"
     assert result.announce_date == date(2026, 11, 24)
     entries = by_id(result)
     replaced = entries["2203.01250"]
@@ -105,6 +107,14 @@ def test_atom_feed():
         {"name": "Li Wei", "affiliation": "Peking University"},
         {"name": "Sam O'Neil", "affiliation": None},
     ]
+
+
+def test_multi_category_feed_has_no_single_feed_category():
+    body = fixture("rss_cs.LG.xml").replace(b"rss/cs.LG", b"rss/cs.LG+stat.ML")
+    result = parse_rss(body)
+    assert result.feed_category is None
+    # "new" matches two of the feed's categories here: fall back to the first listed.
+    assert result.entries[0]["primary_category"] == "cs.LG"
 
 
 def test_feed_item_without_usable_id_is_a_parse_error():

@@ -32,7 +32,11 @@ class SlowDemo(Demo):
             time.sleep(0.25)
         return {
             "summary": {"steps": steps},
-            "series": {},
+            "series": {
+                "steps": {"kind": "line", "x_label": "step", "y_label": "step squared",
+                          "lines": {"square": {"x": list(range(steps)),
+                                               "y": [i * i for i in range(steps)]}}},
+            },
             "timings": {"total_s": steps * 0.25},
             "env": {"device": "cpu", "seed": params["seed"], "size": size},
             "checks": [{"name": "slept", "claim": "it slept", "observed": steps, "passed": True}],

@@ -1,0 +1,66 @@
+"""Demo pages in Chromium: submit the form, watch Pending/Loading and the bar, see the plots."""
+
+import threading
+
+import pytest
+
+from demos.base import REGISTRY, _check_declaration
+from demos.models import DemoRun
+from tests.demos.platform.slow_demo import SLOW_KEY, SlowDemo
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_submit_real_demo_form_and_see_plots(page, live_server):
+    """Eager Celery: the run finishes during the POST; the run page draws every series."""
+    page.goto(f"{live_server.url}/demos/attention.kv_cache/")
+    page.select_option("select[name=mla_kv_bits]", "6")
+    page.click("form.demos-form button[type=submit]")
+    page.wait_for_url("**/demos/runs/*/")
+    assert "Finished" in page.inner_text("#demos-status")
+    run = DemoRun.objects.get()
+    plots = len(run.result["series"])
+    page.wait_for_function(
+        f"document.querySelectorAll('.demos-plot[data-drawn=\"1\"] svg').length === {plots}"
+    )
+    assert page.locator(".demos-checks .demos-badge-pass").count() >= 1
+    assert page.locator(".demos-compare-paper table").count() >= 1
+    assert page.console_errors == []
+
+
+def test_watch_progress_then_plots(page, live_server, monkeypatch):
+    """A background 'worker' thread runs the slow test demo while the page polls."""
+    from demos.services import demo_run_execute
+    from demos.tasks import demo_run_execute_task
+
+    _check_declaration(SlowDemo)
+    monkeypatch.setitem(REGISTRY, SLOW_KEY, SlowDemo)
+    start = threading.Event()
+    threads = []
+
+    def fake_worker(*args, **kwargs):
+        def work():
+            start.wait(30)
+            demo_run_execute(run_id=kwargs["args"][0], worker="browser-test")
+
+        threads.append(threading.Thread(target=work, daemon=True))
+        threads[-1].start()
+
+    monkeypatch.setattr(demo_run_execute_task, "apply_async", fake_worker)
+    page.goto(f"{live_server.url}/demos/{SLOW_KEY}/")
+    page.fill("input[name=steps]", "16")
+    page.click("form.demos-form button[type=submit]")
+    page.wait_for_url("**/demos/runs/*/")
+    assert page.inner_text("[data-role=state]").startswith("Pending: 0")
+    start.set()
+    page.wait_for_function(
+        "/^Loading ([1-9]\\d?)%$/.test(document.querySelector('[data-role=state]').textContent)"
+    )
+    width = page.eval_on_selector("[data-role=fill]", "el => el.style.width")
+    assert width.endswith("%") and width != "0%"
+    assert "of 16" in page.inner_text("[data-role=message]")
+    page.wait_for_selector(".demos-plot[data-drawn='1'] svg path", timeout=30_000)
+    assert "Finished" in page.inner_text("#demos-status")
+    for t in threads:
+        t.join(timeout=10)
+    assert page.console_errors == []

@@ -5,8 +5,12 @@ startup and in the registry test rather than on a user's click. Importing this p
 (the demo modules need it) but never Django, and never touches CUDA.
 """
 
-import demos.attention.kv_cache  # noqa: F401  D7
+# Catalogue order (design/demos.md §0), not alphabetical:
+# isort: off
 import demos.diffusion.few_step_samplers  # noqa: F401  D1
+import demos.attention.kv_cache  # noqa: F401  D7
+
+# isort: on
 from demos.base import REGISTRY, Demo
 
 ORDER = ("diffusion.few_step_samplers", "attention.kv_cache")

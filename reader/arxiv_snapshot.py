@@ -36,6 +36,14 @@ def parse_snapshot_line(line: str | bytes) -> dict[str, Any]:
         raise ArxivParseError("snapshot line is not a JSON object")
     if not obj.get("id") or not isinstance(obj["id"], str):
         raise ArxivParseError("snapshot line has no id")
+    try:
+        return _entry(obj)
+    except (AttributeError, TypeError) as exc:
+        # A field of the wrong JSON type (a number for a string, a string for a list...).
+        raise ArxivParseError(f"snapshot {obj['id']}: malformed field: {exc}") from exc
+
+
+def _entry(obj: dict[str, Any]) -> dict[str, Any]:
     entry = new_entry()
     entry["arxiv_id"] = entry_id(obj["id"], "snapshot id")[0]
     entry["title"] = collapse_ws(obj.get("title") or "")

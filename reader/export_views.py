@@ -15,12 +15,13 @@ from django.views.decorators.http import require_safe
 
 from reader import zotero
 from reader.arxiv import InvalidArxivId, normalize_id
-from reader.selectors_citation import papers_citation_data, papers_for_citation
+from reader.selectors_citation import MAX_EXPORT, papers_citation_data, papers_for_citation
 
 if TYPE_CHECKING:
     from reader.models import Paper
 
 MAX_IDS = 200  # the same bound as the multi-id page
+__all__ = ["MAX_EXPORT", "export_format", "export_response", "ids_export", "ids_response", "unapi"]
 EXT_FORMATS = {ext: fmt for fmt, (_type, ext) in zotero.EXPORT_FORMATS.items()}
 # unAPI format name -> our format key; Zotero's unAPI translator picks ris before bibtex.
 UNAPI_FORMATS = {"ris": "ris", "bibtex": "bib"}
@@ -69,23 +70,33 @@ def _bare_ids(text: str) -> list[str] | HttpResponse:
         return _text(404, str(exc))
 
 
+def ids_response(fmt: str, arxiv_ids: Sequence[str]) -> HttpResponse:
+    """A download of the stored papers among canonical bare ``arxiv_ids`` (404 if none is)."""
+    if fmt not in zotero.EXPORT_FORMATS:
+        return export_response(fmt, [], arxiv_ids)  # the 400, before any query
+    papers = papers_for_citation(arxiv_ids=arxiv_ids)
+    if not papers:
+        listed = ", ".join(arxiv_ids[:5])
+        return _text(404, f"Not in this database yet: {listed}. Open /arxiv/{arxiv_ids[0]}.")
+    return export_response(fmt, papers, arxiv_ids)
+
+
 @require_safe
 def ids_export(request: HttpRequest, ids: str, ext: str) -> HttpResponse:
     """``/arxiv/<id>.bib|.ris|.json`` and ``/arxiv/<id1>,<id2>.bib``: the papers' citations."""
     bare = _bare_ids(ids)
     if isinstance(bare, HttpResponse):
         return bare
-    papers = papers_for_citation(arxiv_ids=bare)
-    if not papers:
-        return _text(404, f"Not in this database yet: {', '.join(bare)}. Open /arxiv/{bare[0]}.")
-    return export_response(EXT_FORMATS[ext], papers, bare)
+    return ids_response(EXT_FORMATS[ext], bare)
 
 
 def _formats_xml(arxiv_id: str | None) -> bytes:
     root = ET.Element("formats", {"id": arxiv_id} if arxiv_id else {})
     for name, fmt in UNAPI_FORMATS.items():
         content_type = zotero.EXPORT_FORMATS[fmt][0]
-        ET.SubElement(root, "format", {"name": name, "type": content_type, "docs": UNAPI_DOCS[name]})
+        ET.SubElement(
+            root, "format", {"name": name, "type": content_type, "docs": UNAPI_DOCS[name]}
+        )
     return ET.tostring(root, encoding="utf-8", xml_declaration=True)
 
 

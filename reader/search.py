@@ -183,43 +183,43 @@ def _ts_clause(clause: Clause) -> str:
     return f"({op})"
 
 
+def pg_tsquery(parsed: ParsedQuery) -> str:
+    """One tsquery string for every non-author clause (so English stopwords drop out as a whole)."""
+    groups: list[list[str]] = []
+    negs: list[str] = []
+    for clause in parsed.clauses:
+        if clause.field == "authors":
+            continue
+        if clause.negate:
+            negs.append("!" + _ts_clause(clause))
+        elif clause.either and groups:
+            groups[-1].append(_ts_clause(clause))
+        else:
+            groups.append([_ts_clause(clause)])
+    return " & ".join(["(" + " | ".join(g) + ")" for g in groups] + negs) if groups else ""
+
+
 def pg_condition(parsed: ParsedQuery) -> tuple[str, list]:
-    """SQL condition and params for PostgreSQL (GIN index on PG_VECTOR for every clause)."""
-    groups: list[list[tuple[str, list]]] = []
-    negs: list[tuple[str, list]] = []
+    """SQL condition and params for PostgreSQL (GIN index on PG_VECTOR), plus the rank query."""
+    sql, params = [], []
+    tsquery = pg_tsquery(parsed)
+    if tsquery:
+        sql.append(f"{PG_VECTOR} @@ to_tsquery('english'::regconfig, %s)")
+        params.append(tsquery)
     for clause in parsed.clauses:
         if clause.field == "authors":
             # Names are not English words: a substring match over the names is what readers mean.
-            like = "%" + " ".join(clause.words).replace("\\", "").replace("%", "") + "%"
-            cond = ("authors_text ILIKE %s", [like])
-        else:
-            col = {"title": "title_plain", "abstract": "abstract_plain"}.get(clause.field or "")
-            vec = f"to_tsvector('english'::regconfig, coalesce({col}, ''))" if col else PG_VECTOR
-            cond = (f"{vec} @@ to_tsquery('english'::regconfig, %s)", [_ts_clause(clause)])
-            if col:  # keep the GIN index in play for the field-restricted clause
-                cond = (
-                    f"{PG_VECTOR} @@ to_tsquery('english'::regconfig, %s) AND {cond[0]}",
-                    [_ts_clause(clause), *cond[1]],
-                )
-        if clause.negate:
-            negs.append(cond)
-        elif clause.either and groups:
-            groups[-1].append(cond)
-        else:
-            groups.append([cond])
-    sql, params = [], []
-    for group in groups:
-        sql.append("(" + " OR ".join(c for c, _ in group) + ")")
-        params += [p for _, ps in group for p in ps]
-    for cond, ps in negs:
-        sql.append(f"NOT ({cond})")
-        params += ps
-    return " AND ".join(sql), params
-
-
-def _pg_rank_query(parsed: ParsedQuery) -> str:
-    words = [w for c in parsed.positive if c.field != "authors" for w in c.words]
-    return " | ".join(f"'{w}'" for w in words) or "''"
+            like = "%" + " ".join(clause.words) + "%"
+            sql.append(("NOT " if clause.negate else "") + "authors_text ILIKE %s")
+            params.append(like)
+        elif clause.field and not clause.negate and not clause.either:
+            col = FTS_COLUMNS[clause.field]
+            sql.append(
+                f"to_tsvector('english'::regconfig, coalesce({col}, '')) "
+                "@@ to_tsquery('english'::regconfig, %s)"
+            )
+            params.append(_ts_clause(clause))
+    return " AND ".join(sql) or "TRUE", params
 
 
 def _pg_search(parsed: ParsedQuery, sort: str, limit: int, offset: int, exclude_id):
@@ -227,12 +227,14 @@ def _pg_search(parsed: ParsedQuery, sort: str, limit: int, offset: int, exclude_
     if exclude_id:
         cond += " AND id != %s"
         params.append(exclude_id)
-    order = {
-        "relevance": f"ts_rank({PG_VECTOR}, to_tsquery('english'::regconfig, %s)) DESC",
-        "time": "first_published DESC NULLS LAST",
-        "stars": f"stars DESC, ts_rank({PG_VECTOR}, to_tsquery('english'::regconfig, %s)) DESC",
-    }[sort]
-    order_params = [] if sort == "time" else [_pg_rank_query(parsed)]
+    tsquery = pg_tsquery(parsed)
+    rank = f"ts_rank({PG_VECTOR}, to_tsquery('english'::regconfig, %s)) DESC"
+    if sort == "time" or not tsquery:
+        order, order_params = "first_published DESC NULLS LAST, id DESC", []
+    elif sort == "stars":
+        order, order_params = f"stars DESC, {rank}", [tsquery]
+    else:
+        order, order_params = rank, [tsquery]
     with connection.cursor() as cur:
         cur.execute(
             f"SELECT id FROM reader_paper WHERE {cond} ORDER BY {order} LIMIT %s OFFSET %s",

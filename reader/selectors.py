@@ -77,12 +77,18 @@ def paper_versions(*, paper: Paper) -> list[PaperVersion]:
 def papers_by_pk(pks: Sequence[int]) -> list[Paper]:
     """Card-ready papers for primary keys, in the given order."""
     rows = Paper.objects.filter(pk__in=list(pks)).only(*CARD_FIELDS).in_bulk()
-    return [rows[pk] for pk in pks if pk in rows]
+    papers = [rows[pk] for pk in pks if pk in rows]
+    for paper in papers:
+        # Set on every card: a template lookup of a missing attribute costs a dir() call.
+        paper.author_hits = ()
+    return papers
 
 
 def paper_list_for_ids(*, arxiv_ids: Sequence[str]) -> dict[str, Paper]:
     """Card-ready papers for bare ids (missing ids are simply absent)."""
     papers = Paper.objects.filter(arxiv_id__in=list(arxiv_ids)).only(*CARD_FIELDS)
+    for paper in papers:
+        paper.author_hits = ()
     return {p.arxiv_id: p for p in papers}
 
 
@@ -111,33 +117,31 @@ def issue_days(*, limit: int = 10) -> list[dict]:
 
 
 def _ordered_entries(expr: CategoryExpr, day: date, sort: str) -> list[tuple[str, int]]:
-    """(section, paper pk) for the whole day, deduplicated, excluded papers removed, sorted."""
-    rows = ListingEntry.objects.filter(category__in=expr.include, issue_date=day).values_list(
-        "paper_id",
-        "section",
-        "position",
-        "paper__stars",
-        "paper__first_published",
-        "paper__categories",
-    )
-    excluded = set(expr.exclude)
+    """(section, paper pk) for the whole day, deduplicated, excluded papers removed, sorted.
+
+    Only the sorts that need them join the paper rows; the default order reads the listing
+    index alone (a 500-paper day is one index range scan).
+    """
+    rows = ListingEntry.objects.filter(category__in=expr.include, issue_date=day)
+    for code in expr.exclude:
+        # Categories are a JSON list; the quoted code matches one element exactly.
+        rows = rows.exclude(paper__categories__icontains=f'"{code}"')
+    extra = {"stars": ("paper__stars",), "time": ("paper__first_published",)}.get(sort, ())
     best: dict[int, tuple] = {}
-    for pk, section, position, stars, published, cats in rows:
-        if excluded and excluded.intersection(cats or ()):
-            continue
-        key = (SECTIONS.index(section), position, pk)
-        if pk not in best or key < best[pk][0]:
-            best[pk] = (key, stars, published)
+    for pk, section, position, *key in rows.values_list("paper_id", "section", "position", *extra):
+        order = (SECTIONS.index(section), position, pk)
+        if pk not in best or order < best[pk][0]:
+            best[pk] = (order, key[0] if key else None)
     if sort == "stars":
-        order = sorted(best.items(), key=lambda kv: (kv[1][0][0], -kv[1][1], kv[1][0]))
+        ordered = sorted(best.items(), key=lambda kv: (kv[1][0][0], -kv[1][1], kv[1][0]))
     elif sort == "time":
-        order = sorted(
+        ordered = sorted(
             best.items(),
-            key=lambda kv: (kv[1][0][0], -(kv[1][2].timestamp() if kv[1][2] else 0), kv[1][0]),
+            key=lambda kv: (kv[1][0][0], -(kv[1][1].timestamp() if kv[1][1] else 0), kv[1][0]),
         )
     else:
-        order = sorted(best.items(), key=lambda kv: kv[1][0])
-    return [(SECTIONS[v[0][0]], pk) for pk, v in order]
+        ordered = sorted(best.items(), key=lambda kv: kv[1][0])
+    return [(SECTIONS[v[0][0]], pk) for pk, v in ordered]
 
 
 def paper_list_for_issue(

@@ -120,7 +120,7 @@ def paper_citation_data(*, paper: Paper) -> dict:
 def papers_for_citation(*, arxiv_ids: Sequence[str]) -> list[Paper]:
     """Papers for bare ids with the export columns loaded, in the given order (missing dropped)."""
     ids = list(dict.fromkeys(arxiv_ids))[:MAX_EXPORT]
-    rows = Paper.objects.filter(arxiv_id__in=ids).only(*CITATION_FIELDS).in_bulk(
-        field_name="arxiv_id"
+    rows = (
+        Paper.objects.filter(arxiv_id__in=ids).only(*CITATION_FIELDS).in_bulk(field_name="arxiv_id")
     )
     return [rows[i] for i in ids if i in rows]

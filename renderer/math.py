@@ -110,7 +110,7 @@ def dollar_inline(state: StateInline, silent: bool) -> bool:
             return False
         if not _dollar_digit_after(state, silent):
             return False
-    double = src.startswith("$$", pos) and src.startswith("$$", state.pos - 2)
+    double = src.startswith("$$", pos)  # dollarmath always reads an opening $$ as double
     width = 2 if double else 1
     if _typesettable(src[pos + width : state.pos - width].strip(), double):
         return True

@@ -55,13 +55,29 @@ def celery_worker(queues: str = "default,demos", log: Path | None = None, includ
         "READER_TEST_REAL_CELERY": "1",
     }
     name = f"test-{uuid.uuid4().hex[:8]}@%h"
-    cmd = [sys.executable, "-m", "celery", "-A", "reader", "worker", "-Q", queues,
-           "--pool=prefork", "--concurrency=1", "--prefetch-multiplier=1", "-n", name, "-l", "info"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "reader",
+        "worker",
+        "-Q",
+        queues,
+        "--pool=prefork",
+        "--concurrency=1",
+        "--prefetch-multiplier=1",
+        "-n",
+        name,
+        "-l",
+        "info",
+    ]
     if include:
         cmd += ["--include", include]
     out = open(log, "ab") if log else subprocess.DEVNULL
-    proc = subprocess.Popen(cmd, cwd=REPO_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        cmd, cwd=REPO_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+    )
     old_eager = app.conf.task_always_eager
     app.conf.task_always_eager = False
     try:

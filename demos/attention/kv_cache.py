@@ -16,7 +16,7 @@ from demos.attention.decode_bench import DecodeShape, decode_rows, roofs
 from demos.attention.kv_formulas import NOMINAL_H200_Bps, cache_table
 from demos.attention.mla import MLAConfig, mla_absorbed, mla_naive, mla_weights_random
 from demos.base import Demo, DemoParamsInvalid, Param, Progress, Size, no_progress, register
-from demos.common.env import env_record, resolve_device
+from demos.common.env import cpu_threads, env_record, resolve_device
 from demos.common.timing import PhaseTimer
 
 ANCHORS = (
@@ -54,6 +54,7 @@ SMOKE = {
     "matmul_n": 512,
     "reps": 5,
     "roofline_checks": False,
+    "cpu_threads": 1,  # tiny ops: threading overhead exceeds the gain on a shared CPU
 }
 FULL = {
     "mla": MLAConfig(
@@ -159,6 +160,12 @@ class KVCache(Demo):
         preset = self.sizes[size]
         dims = preset.dims
         dev = resolve_device(preset, device)
+        with cpu_threads(dev, dims.get("cpu_threads")):
+            return self._run(params, preset, dev, progress)
+
+    def _run(self, params: dict, preset: Size, dev: str, progress: Progress) -> dict[str, Any]:
+        """The measurements, under the size's CPU thread cap."""
+        dims = preset.dims
         timer = PhaseTimer(dev)
         progress(0, 3, "cache formulas")
         with timer.phase("formulas"):
@@ -167,7 +174,7 @@ class KVCache(Demo):
         with timer.phase("absorb"):
             absorb = absorb_check(dims["mla"], dims["T"], params["seed"], dev)
         shape = dims["decode"]
-        if size == "full":
+        if preset.name == "full":
             heads = int(params["query_heads"])
             extra = (128,) if heads != 128 else ()
             shape = replace(shape, batch=params["batch"], context=params["context"])

@@ -5,6 +5,8 @@ initialised CUDA could not fork usable children.
 """
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import torch
@@ -51,3 +53,19 @@ def release_device() -> None:
     if torch.cuda.is_available() and torch.cuda.is_initialized():
         torch.cuda.synchronize()
         torch.cuda.empty_cache()
+
+
+@contextmanager
+def cpu_threads(device: str, threads: int | None) -> Iterator[None]:
+    """Cap torch's intra-op threads for a CPU run, restoring the previous count afterwards.
+
+    Demos on many tiny tensors set this to 1 at smoke size: splitting a 30k-element op over
+    threads costs a barrier per op, which on a shared 2-core machine costs more than it saves.
+    """
+    before = torch.get_num_threads()
+    if device == "cpu" and threads:
+        torch.set_num_threads(min(threads, before))
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)

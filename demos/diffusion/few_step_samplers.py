@@ -13,7 +13,7 @@ from typing import Any
 import torch
 
 from demos.base import Demo, Param, Progress, Size, no_progress, register
-from demos.common.env import env_record, resolve_device
+from demos.common.env import cpu_threads, env_record, resolve_device
 from demos.common.metrics import frechet_distance, loglog_slope
 from demos.common.timing import PhaseTimer
 from demos.diffusion.amed import fit_amed_coefficients
@@ -29,6 +29,7 @@ MARGIN = 1.5  # each step of the NFE-5 ordering must win by this factor
 SWEEP = {"nfe": (3, 4, 5, 6, 7, 8, 9, 10), "convergence_nfe": (20, 40, 80, 160)}
 SMOKE_DIMS = {**SWEEP, "D": 16, "K": 6, "N": 2000, "N_fit": 256, "N_exact": 20_000}
 SMOKE_DIMS |= {"ref_substeps": 20, "fit_substeps": 20, "convergence_samples": 256}
+SMOKE_DIMS["cpu_threads"] = 1  # tiny float64 ops: threading overhead exceeds the gain
 FULL_DIMS = {**SWEEP, "D": 64, "K": 16, "N": 16_384, "N_fit": 2048, "N_exact": 200_000}
 FULL_DIMS |= {"ref_substeps": 400, "fit_substeps": 200, "convergence_samples": 16_384}
 SCATTER_POINTS = 1000
@@ -146,6 +147,12 @@ class FewStepSamplers(Demo):
         preset = self.sizes[size]
         dims = preset.dims
         dev = resolve_device(preset, device)
+        with cpu_threads(dev, dims.get("cpu_threads")):
+            return self._run(params, preset, dev, progress)
+
+    def _run(self, params: dict, preset: Size, dev: str, progress: Progress) -> dict[str, Any]:
+        """The measurements, under the size's CPU thread cap."""
+        dims = preset.dims
         timer = PhaseTimer(dev)
         seed = params["seed"]
         first_step = "analytic" if params["amed_analytic_first_step"] else "denoiser"

@@ -1,5 +1,6 @@
 """Template helpers that format what selectors return (they never query)."""
 
+from functools import cache
 from urllib.parse import quote
 
 from django import template
@@ -21,10 +22,15 @@ def pdf_url(paper) -> str:
     return f"https://arxiv.org/pdf/{paper.arxiv_id}v{paper.latest_version}"
 
 
+@cache
+def _search_prefix() -> str:
+    return reverse("reader:search") + "?q="
+
+
 @register.simple_tag
 def author_links(authors: list[dict], hits=None) -> str:
     """Comma-separated author links to their search; names in ``hits`` are marked."""
-    base = reverse("reader:search") + "?q="
+    base = _search_prefix()
     hits = hits or ()
     return format_html_join(
         ", ",

@@ -34,7 +34,9 @@ def citation_meta(paper, versions=None) -> str:
 @register.simple_tag
 def coins(paper) -> str:
     """One COinS span (Dublin Core KEV, rft.type=preprint) for a paper in a list."""
-    return format_html('<span class="Z3988" title="{}"></span>', zotero.coins_kev(citation_dict(paper)))
+    return format_html(
+        '<span class="Z3988" title="{}"></span>', zotero.coins_kev(citation_dict(paper))
+    )
 
 
 @register.simple_tag

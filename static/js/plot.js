@@ -7,7 +7,7 @@
 (function () {
   "use strict";
   var NS = "http://www.w3.org/2000/svg";
-  var W = 560, H = 340, M = {top: 16, right: 16, bottom: 48, left: 64};
+  var W = 560, H = 340, M = {top: 16, right: 16, bottom: 52, left: 70};
   var COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b",
                 "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
 
@@ -68,7 +68,7 @@
   }
 
   function axes(svg, xs, ys, xTicks, yTicks, plot) {
-    var g = el("g", {"class": "demos-axes", "font-size": "11", fill: "#333"}, svg);
+    var g = el("g", {"class": "demos-axes", "font-size": "13", fill: "#333"}, svg);
     el("line", {x1: M.left, y1: H - M.bottom, x2: W - M.right, y2: H - M.bottom, stroke: "#555"}, g);
     el("line", {x1: M.left, y1: M.top, x2: M.left, y2: H - M.bottom, stroke: "#555"}, g);
     xTicks.forEach(function (t) {

@@ -1,5 +1,6 @@
 """Demo pages in Chromium: submit the form, watch Pending/Loading and the bar, see the plots."""
 
+import re
 import threading
 
 import pytest
@@ -7,6 +8,8 @@ import pytest
 from demos.base import REGISTRY, _check_declaration
 from demos.models import DemoRun
 from tests.demos.platform.slow_demo import SLOW_KEY, SlowDemo
+
+expect = pytest.importorskip("playwright.sync_api").expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -20,9 +23,7 @@ def test_submit_real_demo_form_and_see_plots(page, live_server):
     assert "Finished" in page.inner_text("#demos-status")
     run = DemoRun.objects.get()
     plots = len(run.result["series"])
-    page.wait_for_function(
-        f"document.querySelectorAll('.demos-plot[data-drawn=\"1\"] svg').length === {plots}"
-    )
+    expect(page.locator(".demos-plot[data-drawn='1'] svg")).to_have_count(plots)
     assert page.locator(".demos-checks .demos-badge-pass").count() >= 1
     assert page.locator(".demos-compare-paper table").count() >= 1
     assert page.console_errors == []
@@ -53,9 +54,7 @@ def test_watch_progress_then_plots(page, live_server, monkeypatch):
     page.wait_for_url("**/demos/runs/*/")
     assert page.inner_text("[data-role=state]").startswith("Pending: 0")
     start.set()
-    page.wait_for_function(
-        "/^Loading ([1-9]\\d?)%$/.test(document.querySelector('[data-role=state]').textContent)"
-    )
+    expect(page.locator("[data-role=state]")).to_have_text(re.compile(r"Loading [1-9]\d?%"))
     width = page.eval_on_selector("[data-role=fill]", "el => el.style.width")
     assert width.endswith("%") and width != "0%"
     assert "of 16" in page.inner_text("[data-role=message]")

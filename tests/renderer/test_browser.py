@@ -171,11 +171,15 @@ def test_mathjax_typesets_exactly_the_server_marked_math(browser, server):
     assert found == ["a<b>c \\& d", "x_1", "\\{x\\}", "\\begin{align}\na &= b \\\\ c &= d\n\\end{align}",
                      "\\alpha_*"]  # fmt: skip
     assert page.evaluate("() => document.querySelectorAll('mjx-container').length") == 5
-    codes = page.evaluate("() => Array.from(document.querySelectorAll('code')).map(c => c.textContent)")
+    codes = page.evaluate(
+        "() => Array.from(document.querySelectorAll('code')).map(c => c.textContent)"
+    )
     assert codes == ["\\(not math\\)", "$y$"]
     # notranslate hand-over: math protected, containers released
     assert page.evaluate("() => document.querySelectorAll('.math:not(.notranslate)').length") == 0
-    assert page.evaluate("() => document.querySelectorAll('.mathjax_ignore.notranslate').length") == 0
+    assert (
+        page.evaluate("() => document.querySelectorAll('.mathjax_ignore.notranslate').length") == 0
+    )
     # a second typeset of the same fragment adds nothing; an appended batch adds its own items
     page.evaluate("() => window.readerMath.typeset(document.querySelectorAll('#content > div'))")
     assert page.evaluate("() => Array.from(MathJax.startup.document.math).length") == 5

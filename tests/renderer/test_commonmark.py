@@ -46,7 +46,9 @@ def test_reference_html_with_math_rules(spec):
 def test_math_rules_change_only_pinned_examples(spec):
     """Our parser (raw HTML off, tables, strikethrough) with vs without the math rules."""
     plain, ours = base_parser(), parser()
-    changed = [e["example"] for e in spec if plain.render(e["markdown"]) != ours.render(e["markdown"])]
+    changed = [
+        e["example"] for e in spec if plain.render(e["markdown"]) != ours.render(e["markdown"])
+    ]
     assert changed == MATH_DEVIATIONS
 
 

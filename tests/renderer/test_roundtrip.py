@@ -60,9 +60,7 @@ def _literal(tex: str) -> bool:
     return not (mathjax_safe(tex, "\\)") and mathjax_safe(tex, "\\]"))
 
 
-@pytest.mark.parametrize(
-    "case", [c for c in CASES if c["mode"] in RENDER], ids=lambda c: c["name"]
-)
+@pytest.mark.parametrize("case", [c for c in CASES if c["mode"] in RENDER], ids=lambda c: c["name"])
 def test_golden_round_trip(case):
     assert_round_trip(case["mode"], case["input"])
 

@@ -38,13 +38,15 @@ def payloads() -> list[str]:
     out: list[str] = []
     for name in ("IntrudersXSS", "RSNAKE_XSS", "XSS_Polyglots"):
         text = (base / "payloadsallthethings" / f"{name}.txt").read_text(encoding="utf-8")
-        out += [line for line in text.split("\n") if line.strip()]  # LF only: some lines hold U+2028
+        out += [
+            line for line in text.split("\n") if line.strip()
+        ]  # LF only: some lines hold U+2028
     for n in range(1, 21):
         text = (base / "bleach" / f"{n}.test").read_text(encoding="utf-8")
         out.append(text.split("\n--\n", 1)[0])
     xss_md = shared_path("md-corpora/A/markdown-it-py/xss.md")
     out += [source for _, _, source, _ in read_fixture_file(xss_md)]
-    handlers = (base / "payloadsallthethings" / "port_swigger_xss_cheatsheet_event_handlers.txt")
+    handlers = base / "payloadsallthethings" / "port_swigger_xss_cheatsheet_event_handlers.txt"
     for name in handlers.read_text(encoding="utf-8").split():
         out.append(name)  # the bare line counts as a payload too (415 in all)
         out.append(f"<x {name}=alert(1)>")

@@ -5,7 +5,15 @@ from typing import Any, ClassVar
 import pytest
 from django.core.cache import cache
 
-from demos.base import REGISTRY, Demo, DemoParamsInvalid, Param, Size, _check_declaration, no_progress
+from demos.base import (
+    REGISTRY,
+    Demo,
+    DemoParamsInvalid,
+    Param,
+    Size,
+    _check_declaration,
+    no_progress,
+)
 
 FAKE_KEY = "platform.echo"
 
@@ -27,8 +35,12 @@ class EchoDemo(Demo):
     )
     sizes = {"smoke": Size("smoke", "cpu", 1.0), "full": Size("full", "cuda", 10.0)}
     claims = (
-        {"caption": "Paper table", "columns": ["method", "FID"], "rows": [["ours", 6.61]],
-         "source": "Table 1"},
+        {
+            "caption": "Paper table",
+            "columns": ["method", "FID"],
+            "rows": [["ours", 6.61]],
+            "source": "Table 1",
+        },
     )
     caveats = ("A toy.",)
     behaviour: ClassVar[dict[str, Any]] = {"mode": "ok", "calls": 0}
@@ -59,16 +71,30 @@ class EchoDemo(Demo):
         return {
             "summary": {"scale": params["scale"], "mode": params["mode"], "n": 4},
             "series": {
-                "curve": {"kind": "loglog", "x_label": "x", "y_label": "y",
-                          "lines": {"s x^2": {"x": xs, "y": [params["scale"] * x * x for x in xs]}}},
+                "curve": {
+                    "kind": "loglog",
+                    "x_label": "x",
+                    "y_label": "y",
+                    "lines": {"s x^2": {"x": xs, "y": [params["scale"] * x * x for x in xs]}},
+                },
             },
             "timings": {"total_s": 0.001},
             "env": {"torch": "test", "device": "cpu", "seed": params["seed"], "size": size},
             "checks": [
-                {"name": "slope_two", "claim": "slope is 2", "observed": 2.0,
-                 "threshold": "in [1.9, 2.1]", "passed": True},
-                {"name": "always_fails", "claim": "a check that fails", "observed": 0,
-                 "threshold": "> 1", "passed": False},
+                {
+                    "name": "slope_two",
+                    "claim": "slope is 2",
+                    "observed": 2.0,
+                    "threshold": "in [1.9, 2.1]",
+                    "passed": True,
+                },
+                {
+                    "name": "always_fails",
+                    "claim": "a check that fails",
+                    "observed": 0,
+                    "threshold": "> 1",
+                    "passed": False,
+                },
             ],
         }
 

@@ -33,9 +33,14 @@ class SlowDemo(Demo):
         return {
             "summary": {"steps": steps},
             "series": {
-                "steps": {"kind": "line", "x_label": "step", "y_label": "step squared",
-                          "lines": {"square": {"x": list(range(steps)),
-                                               "y": [i * i for i in range(steps)]}}},
+                "steps": {
+                    "kind": "line",
+                    "x_label": "step",
+                    "y_label": "step squared",
+                    "lines": {
+                        "square": {"x": list(range(steps)), "y": [i * i for i in range(steps)]}
+                    },
+                },
             },
             "timings": {"total_s": steps * 0.25},
             "env": {"device": "cpu", "seed": params["seed"], "size": size},

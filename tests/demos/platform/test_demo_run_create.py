@@ -127,7 +127,9 @@ def test_unknown_demo_is_a_key_error():
 @override_settings(DEMOS_RUNS_PER_MINUTE=3)
 def test_rate_limit_counts_new_runs_per_client(echo_demo, sent):
     for seed in range(3):
-        services.demo_run_create(key=FAKE_KEY, size="smoke", params={"seed": seed}, client="1.2.3.4")
+        services.demo_run_create(
+            key=FAKE_KEY, size="smoke", params={"seed": seed}, client="1.2.3.4"
+        )
     with pytest.raises(services.DemoRateLimited) as exc:
         services.demo_run_create(key=FAKE_KEY, size="smoke", params={"seed": 9}, client="1.2.3.4")
     assert 0 < exc.value.retry_after <= 60

@@ -3,7 +3,6 @@
 import pytest
 
 from demos import services
-from demos.models import DemoRun
 
 pytestmark = pytest.mark.django_db
 
@@ -43,7 +42,11 @@ def test_progress_reaches_the_row(make_run):
     run = make_run(status="running")
     services._progress_writer(run.pk)(2, 8, "reference solve")
     run.refresh_from_db()
-    assert (run.progress_done, run.progress_total, run.progress_message) == (2, 8, "reference solve")
+    assert (run.progress_done, run.progress_total, run.progress_message) == (
+        2,
+        8,
+        "reference solve",
+    )
     assert run.progress_fraction == 0.25
 
 

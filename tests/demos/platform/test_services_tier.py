@@ -81,9 +81,12 @@ def test_sigkilled_worker_run_is_redelivered_and_finishes(services, tmp_path, mo
         assert response.status_code == 303
         run = DemoRun.objects.get()
         wait_for(
-            lambda: DemoRun.objects.filter(pk=run.pk, status="running", progress_done__gte=2)
-            .exists(),
-            timeout=RUN_TIMEOUT, interval=0.05, what="the worker to be mid-run",
+            lambda: DemoRun.objects.filter(
+                pk=run.pk, status="running", progress_done__gte=2
+            ).exists(),
+            timeout=RUN_TIMEOUT,
+            interval=0.05,
+            what="the worker to be mid-run",
         )
         os.killpg(worker.pid, signal.SIGKILL)  # parent and pool child together
         worker.wait(timeout=10)
@@ -95,7 +98,9 @@ def test_sigkilled_worker_run_is_redelivered_and_finishes(services, tmp_path, mo
     with celery_worker(queues="demos", log=tmp_path / "w2.log", include=WORKER_DEMOS):
         wait_for(
             lambda: DemoRun.objects.filter(pk=run.pk, status__in=["succeeded", "failed"]).exists(),
-            timeout=RUN_TIMEOUT + 30, interval=0.5, what="the redelivered run to finish",
+            timeout=RUN_TIMEOUT + 30,
+            interval=0.5,
+            what="the redelivered run to finish",
         )
     run.refresh_from_db()
     log = (tmp_path / "w2.log").read_text(errors="replace")
@@ -106,7 +111,8 @@ def test_sigkilled_worker_run_is_redelivered_and_finishes(services, tmp_path, mo
 
 def test_concurrent_creates_make_exactly_one_run(services, monkeypatch):
     """Eight threads, eight connections, all past the lookup: the constraint picks one winner."""
-    from demos import selectors, services as demo_services
+    from demos import selectors
+    from demos import services as demo_services
     from demos.tasks import demo_run_execute_task
 
     monkeypatch.setattr(demo_run_execute_task, "apply_async", lambda *a, **kw: None)

@@ -14,8 +14,11 @@ pytestmark = pytest.mark.django_db
 def test_sweeper_fails_only_stale_rows(make_run):
     now = timezone.now()
     hard = services.time_limits(key="platform.echo", size="smoke")[1]
-    stale = make_run(status="running", params={"seed": 1},
-                     started_at=now - timedelta(seconds=hard + services.STALE_MARGIN_S + 5))
+    stale = make_run(
+        status="running",
+        params={"seed": 1},
+        started_at=now - timedelta(seconds=hard + services.STALE_MARGIN_S + 5),
+    )
     fresh = make_run(status="running", params={"seed": 2}, started_at=now - timedelta(seconds=5))
     old_queued = make_run(params={"seed": 3})
     DemoRun.objects.filter(pk=old_queued.pk).update(created_at=now - timedelta(days=2))

@@ -25,8 +25,14 @@ def _post(client, data, key=FAKE_KEY, **extra):
 
 
 def _full_form(**overrides):
-    data = {"all_params": "1", "size": "smoke", "seed": "0", "scale": "1.0", "mode": "a",
-            "flag": "on"}
+    data = {
+        "all_params": "1",
+        "size": "smoke",
+        "seed": "0",
+        "scale": "1.0",
+        "mode": "a",
+        "flag": "on",
+    }
     data.update(overrides)
     return data
 
@@ -155,8 +161,7 @@ def test_run_page_queued_shows_pending_and_polls(client, make_run):
 
 
 def test_run_page_running_shows_progress(client, make_run):
-    run = make_run(status="running", progress_done=3, progress_total=4,
-                   progress_message="samplers")
+    run = make_run(status="running", progress_done=3, progress_total=4, progress_message="samplers")
     html = client.get(f"/demos/runs/{run.id}/").content.decode()
     assert "Loading 75%" in html and "width: 75%" in html and "samplers" in html
 
@@ -211,7 +216,8 @@ def test_paper_panel_lists_demos_for_a_paper(rf, echo_demo):
     demos = demo_list_for_paper("2312.00094")
     assert demos and demos[0]["key"] == "diffusion.few_step_samplers"
     html = render_to_string(
-        "demos/_paper_panel.html", {"demos": demos, "paper": {"arxiv_id": "2312.00094"}},
+        "demos/_paper_panel.html",
+        {"demos": demos, "paper": {"arxiv_id": "2312.00094"}},
         request=rf.get("/arxiv/2312.00094"),
     )
     assert "Live demos" in html and demos[0]["title"] in html.replace("&#x27;", "'")

@@ -1,0 +1,167 @@
+"""Benchmark: renderer.render_markdown against bare markdown-it-py, in the same run.
+
+Usage: .venv/bin/python bench/bench_renderer.py [--repeat 5]
+
+Documents: the CommonMark spec examples (../shared/md-corpora/A/commonmark/spec-0.31.2.json,
+each example as one document, and all of them joined), a ~50 KB math-heavy document assembled
+here, every sample abstract in ../shared/arxiv-samples/A through render_tex_text, and 256 KB
+adversarial inputs. Baseline: MarkdownIt("commonmark"), no plugins, no sanitiser. Prints a
+Markdown table; times are the best of --repeat runs.
+"""
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from markdown_it import MarkdownIt
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+import renderer  # noqa: E402
+
+SHARED = Path(os.environ.get("READER_SHARED_DIR", REPO.parent / "shared"))
+
+MATH_SECTION = r"""## Section {n}: estimates for $\mathcal{{L}}_{{{n}}}$
+
+Let $x_i \in \mathbb{{R}}^d$ and $y_i = f(x_i) + \epsilon_i$ with $\epsilon_i \sim \mathcal{{N}}(0, \sigma^2)$.
+The estimator \(\hat\theta_n = \arg\min_\theta \sum_{{i=1}}^n \ell(y_i, f_\theta(x_i))\) satisfies
+$$\|\hat\theta_n - \theta^*\|_2 \le C \sqrt{{\frac{{d \log n}}{{n}}}}$$
+with probability $1 - \delta$, where $C$ depends on $\|f\|_{{\infty}}$ and *not* on $n$.
+
+\begin{{align}}
+\mathcal{{L}}(\theta) &= \frac{{1}}{{n}} \sum_{{i=1}}^n \big(y_i - \langle w, \phi(x_i) \rangle\big)^2 \\
+\nabla \mathcal{{L}}(\theta) &= -\frac{{2}}{{n}} \sum_{{i=1}}^n \big(y_i - \langle w, \phi(x_i)\rangle\big) \phi(x_i)
+\end{{align}}
+
+\[
+p(x_{{1:T}}) = \prod_{{t=1}}^T p(x_t \mid x_{{<t}}), \qquad \{{a_k\}}_{{k \ge 1}}
+\]
+
+- step size $\eta_t = \eta_0 / \sqrt{{t}}$ and momentum $\beta_1 = 0.9$;
+- the bound $O(n^{{-1/2}})$ is **tight** up to $\log$ factors;
+- a run costs $5 and the full sweep $10 (prices stay text).
+
+| method | rate | memory |
+|---|:-:|--:|
+| SGD | $O(1/\sqrt{{T}})$ | $O(d)$ |
+| Adam | $O(\log T/\sqrt{{T}})$ | $O(2d)$ |
+
+```python
+loss = ((y - X @ w) ** 2).mean()  # $not math$
+```
+
+"""
+
+
+def math_document(size: int = 50_000) -> str:
+    parts, n = [], 0
+    while sum(map(len, parts)) < size:
+        n += 1
+        parts.append(MATH_SECTION.format(n=n))
+    return "".join(parts)
+
+
+def adversarial() -> dict[str, str]:
+    cap = renderer.MARKDOWN_MAX_BYTES - 64
+
+    def fill(unit: str) -> str:
+        return (unit * (cap // len(unit) + 1))[:cap]
+
+    return {
+        "20,000 unmatched $ (256 KB)": _dollars(cap),
+        "2,000 unclosed \\begin{equation} (256 KB)": _equations(cap),
+        "unclosed \\( run in one paragraph (256 KB)": fill("\\(a "),
+        "$$ openers between headings (256 KB)": fill("$$ x\n# h\n"),
+        "\\[ lines, never closed (256 KB)": fill("\\[\nx\n"),
+    }
+
+
+def _dollars(cap: int) -> str:
+    head = "We paid $a for it. " * 20_000  # 20,000 openers that never close
+    return (head + "plain text. " * (cap // 12))[:cap]
+
+
+def _equations(cap: int) -> str:
+    head = "\\begin{equation}\nx = 1\n\n" * 2_000
+    filler = "Some prose with *emphasis* and a [link](https://example.org).\n\n"
+    return (head + filler * (cap // len(filler)))[:cap]
+
+
+def abstracts() -> list[str]:
+    from xml.etree import ElementTree
+
+    out = []
+    for folder in ("api", "oai-pmh"):
+        for path in sorted((SHARED / "arxiv-samples/A" / folder).glob("*.xml")):
+            for el in ElementTree.parse(path).iter():
+                if el.tag.rsplit("}", 1)[-1] in ("summary", "abstract") and el.text:
+                    out.append(el.text)
+    for path in sorted((SHARED / "arxiv-samples/A/kaggle").glob("*.jsonl")):
+        out += [json.loads(line)["abstract"] for line in path.read_text().splitlines()]
+    return out
+
+
+def best(fn, docs: list[str], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        for doc in docs:
+            fn(doc)
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeat", type=int, default=5)
+    args = ap.parse_args()
+    bare = MarkdownIt("commonmark").render
+    ours = renderer.render_markdown
+
+    spec = [
+        e["markdown"]
+        for e in json.loads((SHARED / "md-corpora/A/commonmark/spec-0.31.2.json").read_text())
+    ]
+    rows = []
+    for name, docs in [
+        (f"CommonMark spec examples, {len(spec)} docs", spec),
+        (f"CommonMark spec examples joined ({len(''.join(spec)) // 1024} KB)", ["\n\n".join(spec)]),
+        (f"math-heavy document ({len(math_document()) // 1000} KB)", [math_document()]),
+    ]:
+        b, o = best(bare, docs, args.repeat), best(ours, docs, args.repeat)
+        rows.append(
+            (name, f"{b * 1000 / len(docs):.3f}", f"{o * 1000 / len(docs):.3f}", f"{o / b:.2f}")
+        )
+    for name, doc in adversarial().items():
+        b, o = best(bare, [doc], 1), best(ours, [doc], 1)
+        rows.append((name, f"{b * 1000:.0f}", f"{o * 1000:.0f}", f"{o / b:.2f}"))
+    abs_docs = abstracts()
+    t = best(renderer.render_tex_text, abs_docs, args.repeat)
+    rows.append(
+        (
+            f"render_tex_text, {len(abs_docs)} sample abstracts",
+            "–",
+            f"{t * 1000 / len(abs_docs):.3f}",
+            "–",
+        )
+    )
+
+    print(
+        f"renderer {renderer.RENDERER_VERSION}; {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; "
+        f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}; "
+        f"best of {args.repeat} (adversarial: 1 run)\n"
+    )
+    print("| document | bare markdown-it-py, ms/doc | render_markdown, ms/doc | ratio |")
+    print("|---|--:|--:|--:|")
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,195 @@
+"""Zotero markup on served pages: paper-page head tags, COinS on lists, unAPI hooks (issue 5).
+
+Pages are parsed with html5lib; expected values are built here from the stored rows, so the
+test does not reuse the code it checks. Downloads are in test_zotero_downloads.py.
+"""
+
+from datetime import UTC, datetime
+from urllib.parse import parse_qsl
+
+import pytest
+import rispy
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from reader import arxiv
+from reader.models import Paper
+from reader.services import papers_upsert
+from reader.services.calendar import issue_date_for
+from tests.factories import papers_create
+from tests.reader.zotero_samples import (
+    CASES,
+    clean,
+    coins_titles,
+    expected_head,
+    expected_kev,
+    ingest_samples,
+    parse,
+    zotero_metas,
+)
+
+pytestmark = pytest.mark.django_db
+
+DATE_TAGS = {
+    "citation_publication_date", "citation_date", "citation_cover_date", "citation_online_date",
+    "citation_year", "DC.date", "dc.date", "dcterms.date", "prism.publicationDate",
+}  # fmt: skip
+
+
+@pytest.fixture
+def samples(db):
+    return ingest_samples()
+
+
+def cards(doc) -> list:
+    """Paper cards of a list page (placeholders for missing papers excluded)."""
+    return [
+        a for a in doc.iter("article")
+        if "paper" in (a.get("class") or "").split() and a.get("data-missing") is None
+    ]  # fmt: skip
+
+
+def assert_list_page(doc, by_id: dict[str, Paper]) -> list[str]:
+    """One COinS span and one unAPI id per card, each exactly its paper's; no head tags."""
+    ids = [c.get("data-id") for c in cards(doc)]
+    assert len(ids) >= 2
+    spans = coins_titles(doc)
+    assert len(spans) == len(ids)
+    for ident, kev in zip(ids, spans, strict=True):
+        assert parse_qsl(kev, strict_parsing=True) == expected_kev(by_id[ident]), ident
+    assert zotero_metas(doc) == []  # no citation_*, DC.type or og:type on list pages
+    unapi_ids = [a.get("title") for a in doc.iter("abbr") if a.get("class") == "unapi-id"]
+    assert unapi_ids == ids
+    links = [link.get("href") for link in doc.findall("./head/link[@rel='unapi-server']")]
+    assert links == ["/unapi"]
+    return ids
+
+
+# ---- paper page ----
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize("arxiv_id", list(CASES), ids=list(CASES.values()))
+def test_paper_page_head_has_exactly_the_zotero_tags(client, samples, arxiv_id):
+    paper = samples[arxiv_id]
+    response = client.get(f"/arxiv/{arxiv_id}")
+    assert response.status_code == 200
+    doc = parse(response.content)
+    got = zotero_metas(doc)
+    assert got == expected_head(paper)
+    keys = [k for k, _v in got]
+    assert [k for k in keys if k in DATE_TAGS] == ["citation_publication_date"]
+    assert dict(got)["og:type"] == "article" and "citation_journal_title" not in keys
+    # COinS or unAPI would outrank the head tags and lose the PDF: neither is on this page.
+    assert coins_titles(doc) == []
+    assert [a for a in doc.iter("abbr") if "unapi-id" in (a.get("class") or "")] == []
+    assert doc.findall("./head/link[@rel='unapi-server']") == []
+    # The tags sit in <head>, not in the body (the Connector reads html>head>meta).
+    assert [m for m in doc.find("body").iter("meta")] == []
+
+
+@pytest.mark.corpus
+def test_paper_page_literal_values_for_hard_cases(client, samples):
+    def metas(arxiv_id):
+        return zotero_metas(parse(client.get(f"/arxiv/{arxiv_id}").content))
+
+    got = metas("2405.13786")
+    assert [v for k, v in got if k == "citation_author"] == [
+        "Ramírez, Aurora", "Berrios, Mario", "Romero, José Raúl", "Feldt, Robert",
+    ]  # fmt: skip
+    assert ("citation_publication_date", "2024/05/22") in got
+    assert ("citation_doi", "10.1109/ICSTW58534.2023.00023") in got
+    got = dict(metas("2306.03845"))
+    assert got["citation_title"] == "$ω$Test: WebView-Oriented Testing for Android Applications"
+    got = dict(metas("quant-ph/0201082"))
+    assert got["citation_technical_report_number"] == "arXiv:quant-ph/0201082"
+    assert got["citation_doi"] == "10.48550/arXiv.quant-ph/0201082"
+    assert got["citation_pdf_url"] == "https://arxiv.org/pdf/quant-ph/0201082v1"
+    assert got["citation_author"] == "Blaha, Stephen"
+    got = [v for k, v in metas("gr-qc/0103067") if k == "citation_author"]
+    assert got == ["Haugan, Mark P.", "Lämmerzahl, C."]
+
+
+def test_paper_page_escapes_markup_and_takes_v1_date_from_history(client):
+    entry = arxiv.new_entry()
+    entry.update(
+        arxiv_id="2511.00042", version=2, title='Why "<b>bold</b>" & 100% fail: $a<b$',
+        abstract="x < y & \"z\"\n\n<script>alert(1)</script>", primary_category="cs.LG",
+        authors=[{"name": "Seán O'Brien", "affiliation": None}], categories=["cs.LG"],
+        published=None, updated=datetime(2025, 3, 2, 12, tzinfo=UTC),
+        versions=[{"version": 2, "date": datetime(2025, 3, 2, 12, tzinfo=UTC), "size": None},
+                  {"version": 1, "date": None, "size": None},
+                  {"version": 3, "date": datetime(2025, 4, 1, tzinfo=UTC), "size": None}],
+    )  # fmt: skip
+    papers_upsert([entry])
+    paper = Paper.objects.get(arxiv_id="2511.00042")
+    assert paper.first_published is None
+    doc = parse(client.get("/arxiv/2511.00042").content)
+    got = dict(zotero_metas(doc))
+    assert got["citation_title"] == clean(paper.title_plain)
+    assert "<b>" in got["citation_title"]  # text, not markup: the parser saw no element
+    head = doc.find("./head")
+    assert list(head.iter("b")) == [] and all(s.get("src") for s in head.iter("script"))
+    assert got["citation_author"] == "O'Brien, Seán"
+    assert got["citation_publication_date"] == "2025/03/02"  # earliest dated version
+
+
+# ---- list pages ----
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize("arxiv_id", list(CASES), ids=list(CASES.values()))
+def test_listing_day_has_one_exact_coins_span_per_paper(client, samples, arxiv_id):
+    paper = samples[arxiv_id]
+    day = issue_date_for(paper.first_published)
+    response = client.get(f"/arxiv/{paper.primary_category}?date={day.isoformat()}")
+    doc = parse(response.content)
+    by_id = Paper.objects.in_bulk(field_name="arxiv_id")
+    if len(cards(doc)) < 2:  # a day with one paper: add a neighbour so the pick list shows
+        papers_create(1, listing_category=paper.primary_category, announce_date=day)
+        doc = parse(client.get(f"/arxiv/{paper.primary_category}?date={day}").content)
+        by_id = Paper.objects.in_bulk(field_name="arxiv_id")
+    assert arxiv_id in assert_list_page(doc, by_id)
+    # The KEV is HTML-escaped exactly once: "&amp;" in the source, "&" after parsing.
+    raw = response.content.decode()
+    assert "&amp;rft.type=preprint&amp;" in raw and "&amp;amp;" not in raw
+
+
+@pytest.mark.corpus
+def test_search_page_has_one_coins_span_per_result(client, samples):
+    doc = parse(client.get("/search?q=testing").content)
+    ids = assert_list_page(doc, Paper.objects.in_bulk(field_name="arxiv_id"))
+    assert len(ids) == 25  # a full page
+
+
+@pytest.mark.corpus
+def test_multi_id_page_has_one_coins_span_per_paper_in_order(client, samples):
+    doc = parse(client.get("/arxiv/" + ",".join(CASES)).content)
+    assert assert_list_page(doc, samples) == list(CASES)
+
+
+@pytest.mark.corpus
+def test_unapi_ids_on_a_list_page_resolve_to_ris_with_the_pdf(client, samples):
+    doc = parse(client.get("/arxiv/" + ",".join(CASES)).content)
+    server = doc.find("./head/link[@rel='unapi-server']").get("href")
+    for abbr in [a for a in doc.iter("abbr") if a.get("class") == "unapi-id"]:
+        # What Zotero's unAPI translator requests: <server>?id=<title>&format=<name>.
+        response = client.get(f"{server}?id={abbr.get('title')}&format=ris")
+        assert response.status_code == 200
+        (entry,) = rispy.loads(response.content.decode())
+        paper = samples[abbr.get("title")]
+        assert entry["file_attachments1"] == paper.pdf_url
+        assert entry["issn"] == f"arXiv:{paper.arxiv_id}"
+
+
+def test_list_pages_cost_no_query_per_paper(client):
+    papers_create(30, listing_category="cs.LG", doi="10.1000/x")
+    with CaptureQueriesContext(connection) as ctx:
+        doc = parse(client.get("/arxiv/cs.LG").content)
+    assert len(coins_titles(doc)) == 25
+    sql = [q["sql"] for q in ctx.captured_queries]
+    # A deferred column read per card would show up as a one-row query by primary key.
+    assert not [s for s in sql if 'WHERE "reader_paper"."id" = ' in s]
+    assert not [s for s in sql if "reader_paperversion" in s]
+    with_page2 = client.get("/arxiv/cs.LG?page=2&fragment=1")
+    assert len(coins_titles(parse(with_page2.content))) == 5

@@ -1,13 +1,39 @@
-"""gunicorn entry for the page benchmark: the WSGI app with its URLconf imported up front.
+"""gunicorn entry for the page benchmark: the WSGI app, warmed, with per-request CPU time.
 
 With ``--preload`` the master imports this before forking, so the URLconf (which imports the
 demo catalogue and torch, ~10 s) is loaded once instead of on each worker's first request.
+When BENCH_CPU_LOG is set, each request's CPU time (``time.process_time``; a sync worker runs
+one request at a time) is appended there as "<epoch> <cpu ms>": unlike wall time it does not
+grow when other processes compete for the two cores.
 """
+
+import os
+import time
 
 from django.urls import get_resolver
 
-from reader.wsgi import application
+from reader.wsgi import application as django_application
 
 get_resolver().url_patterns  # noqa: B018  (the import is the point)
 
-__all__ = ["application"]
+_LOG = os.environ.get("BENCH_CPU_LOG")
+_files: dict[int, object] = {}
+
+
+def application(environ, start_response):
+    """The Django app, with the CPU time of producing the whole body logged."""
+    if not _LOG:
+        return django_application(environ, start_response)
+    started = time.process_time()
+    result = django_application(environ, start_response)
+    try:
+        body = b"".join(result)
+    finally:
+        if hasattr(result, "close"):
+            result.close()
+    cpu_ms = (time.process_time() - started) * 1000
+    pid = os.getpid()
+    if pid not in _files:
+        _files[pid] = open(f"{_LOG}.{pid}", "a", buffering=1)  # noqa: SIM115 (per worker)
+    _files[pid].write(f"{time.time():.3f} {cpu_ms:.3f}\n")
+    return [body]

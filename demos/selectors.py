@@ -58,11 +58,35 @@ def demo_card(*, demo: type[Demo]) -> dict[str, Any]:
     }
 
 
+def demo_run_latest_verdict(*, key: str) -> dict[str, Any] | None:
+    """The newest succeeded run of a demo as {url, passed, total} claim checks, or None."""
+    row = (
+        DemoRun.objects.filter(demo_key=key, status=DemoRun.Status.SUCCEEDED)
+        .order_by("-finished_at")
+        .values("id", "result__checks")  # only the checks, never the whole result
+        .first()
+    )
+    if row is None:
+        return None
+    checks = row["result__checks"] or []
+    return {
+        "url": reverse("demos:run_detail", kwargs={"run_id": row["id"]}),
+        "passed": sum(1 for c in checks if c.get("passed")),
+        "total": len(checks),
+    }
+
+
 def demo_list() -> list[dict[str, Any]]:
-    """Every demo in catalogue order, with its papers (titles where the paper is stored)."""
+    """Every demo in catalogue order, with its papers and the verdict of its latest run."""
     cards = []
     for demo in catalog.all_demos():
-        cards.append({**demo_card(demo=demo), "papers": demo_papers(demo=demo)})
+        cards.append(
+            {
+                **demo_card(demo=demo),
+                "papers": demo_papers(demo=demo),
+                "latest": demo_run_latest_verdict(key=demo.key),
+            }
+        )
     return cards
 
 

@@ -20,8 +20,9 @@ from reader.selectors_citation import MAX_EXPORT, papers_citation_data, papers_f
 if TYPE_CHECKING:
     from reader.models import Paper
 
-MAX_IDS = 200  # the same bound as the multi-id page
 __all__ = ["MAX_EXPORT", "export_format", "export_response", "ids_export", "ids_response", "unapi"]
+
+MAX_IDS = 200  # the same bound as the multi-id page
 EXT_FORMATS = {ext: fmt for fmt, (_type, ext) in zotero.EXPORT_FORMATS.items()}
 # unAPI format name -> our format key; Zotero's unAPI translator picks ris before bibtex.
 UNAPI_FORMATS = {"ris": "ris", "bibtex": "bib"}

@@ -1,4 +1,4 @@
-"""Full-text search: the query language, the SQLite FTS5 / PostgreSQL backends, highlighting.
+"""Full-text search: the query language and the SQLite FTS5 / PostgreSQL backends.
 
 Query language (documented in the README and on the search page):
 
@@ -7,12 +7,13 @@ Query language (documented in the README and on the search page):
 * ``au:hinton``, ``au:"Geoffrey Hinton"`` — authors only; ``ti:`` title only, ``abs:`` abstract;
 * ``-word`` — exclude; ``word*`` — prefix; ``a OR b`` — either.
 
-Words are matched case- and accent-insensitively with no stemming (as Cool Papers). User text
+Words are matched case- and accent-insensitively with no stemming (as Cool Papers). Ranking
+(BM25 / ts_rank) runs over the RANK_WINDOW most recently added matching papers: a word found in
+most of the database would otherwise cost a ranking pass over every paper. User text
 never reaches the SQL string: the FTS5 expression is built from quoted word tokens and passed
 as a bound parameter; PostgreSQL gets a tsquery string made only of ``\\w`` tokens.
 """
 
-import html
 import math
 import re
 import unicodedata
@@ -24,6 +25,8 @@ from django.db import connection
 MAX_QUERY_CHARS = 400
 MAX_CLAUSES = 24
 MAX_HITS = 1000  # like Cool Papers: ranking past the first thousand hits helps nobody
+RANK_WINDOW = 2000  # ranking looks at the newest this-many matches (rowid order is cheap)
+COMMON_SHARE = 0.05  # related papers: words in more than 5% of papers are not keywords
 FIELDS = {
     "au": "authors",
     "author": "authors",
@@ -33,12 +36,8 @@ FIELDS = {
     "abstract": "abstract",
 }
 FTS_COLUMNS = {"title": "title_plain", "abstract": "abstract_plain", "authors": "authors_text"}
-# Copied from reader/migrations/0003_search.py: the expression must equal the index's.
-PG_VECTOR = (
-    "(setweight(to_tsvector('english'::regconfig, coalesce(title_plain, '')), 'A') || "
-    "setweight(to_tsvector('english'::regconfig, coalesce(abstract_plain, '')), 'B') || "
-    "setweight(to_tsvector('simple'::regconfig, coalesce(authors_text, '')), 'C'))"
-)
+# A stored generated tsvector column with a GIN index (migration 0003_search, PostgreSQL only).
+PG_VECTOR = "search_vector"
 _TOKEN_RE = re.compile(r'(-?)(?:([A-Za-z]+):)?(?:"([^"]*)"?|([^\s"]+))')
 _WORD_RE = re.compile(r"\w+")
 
@@ -56,6 +55,7 @@ class Clause:
     negate: bool = False
     prefix: bool = False
     either: bool = False  # joined to the previous clause with OR instead of AND
+    exact: tuple[str, ...] = ()  # the words lower-cased but with their accents (PostgreSQL)
 
 
 @dataclass
@@ -105,11 +105,12 @@ def parse_query(text: str) -> ParsedQuery:
         fld = FIELDS.get(prefix_field.lower()) if prefix_field else None
         if prefix_field and fld is None:
             raw = f"{prefix_field}:{raw}"  # "re:birth" is text, not an unknown field
-        words = tuple(fold(w) for w in _WORD_RE.findall(raw))
-        if not words:
+        exact = tuple(w.lower() for w in _WORD_RE.findall(raw))
+        if not exact:
             continue
-        prefix = quoted is None and raw.endswith("*") and len(words) == 1
-        parsed.clauses.append(Clause(words, fld, bool(minus), prefix, either and not minus))
+        prefix = quoted is None and raw.endswith("*") and len(exact) == 1
+        words = tuple(fold(w) for w in exact)
+        parsed.clauses.append(Clause(words, fld, bool(minus), prefix, either and not minus, exact))
         either = False
     if len(parsed.clauses) > MAX_CLAUSES:
         raise QueryError(f"Too many terms ({len(parsed.clauses)}; the limit is {MAX_CLAUSES}).")
@@ -154,12 +155,22 @@ _ORDER_SQLITE = {
 
 
 def _sqlite_search(expr: str, sort: str, limit: int, offset: int, exclude_id: int | None):
-    where = "reader_paper_fts MATCH %s" + (" AND p.id != %s" if exclude_id else "")
-    params: list = [expr] + ([exclude_id] if exclude_id else [])
-    join = "" if sort == "relevance" else " JOIN reader_paper p ON p.id = reader_paper_fts.rowid"
-    if sort == "relevance" and exclude_id:
-        where = where.replace("p.id", "reader_paper_fts.rowid")
     with connection.cursor() as cur:
+        # Walking the doclist in rowid order is cheap; scoring every match is not.
+        cur.execute(
+            "SELECT rowid FROM reader_paper_fts WHERE reader_paper_fts MATCH %s "
+            f"ORDER BY rowid DESC LIMIT 1 OFFSET {RANK_WINDOW - 1}",
+            [expr],
+        )
+        floor = (cur.fetchone() or [0])[0]
+        where = "reader_paper_fts MATCH %s AND reader_paper_fts.rowid >= %s"
+        params: list = [expr, floor]
+        if exclude_id:
+            where += " AND reader_paper_fts.rowid != %s"
+            params.append(exclude_id)
+        join = (
+            "" if sort == "relevance" else " JOIN reader_paper p ON p.id = reader_paper_fts.rowid"
+        )
         cur.execute(
             f"SELECT reader_paper_fts.rowid FROM reader_paper_fts{join} WHERE {where} "
             f"ORDER BY {_ORDER_SQLITE[sort]} LIMIT %s OFFSET %s",
@@ -179,7 +190,9 @@ def _sqlite_search(expr: str, sort: str, limit: int, offset: int, exclude_id: in
 
 
 def _ts_clause(clause: Clause) -> str:
-    op = " <-> ".join(f"'{w}'" + (":*" if clause.prefix else "") for w in clause.words)
+    # The english configuration keeps accents, so PostgreSQL gets the words as typed.
+    words = clause.exact or clause.words
+    op = " <-> ".join(f"'{w}'" + (":*" if clause.prefix else "") for w in words)
     return f"({op})"
 
 
@@ -228,7 +241,7 @@ def _pg_search(parsed: ParsedQuery, sort: str, limit: int, offset: int, exclude_
         cond += " AND id != %s"
         params.append(exclude_id)
     tsquery = pg_tsquery(parsed)
-    rank = f"ts_rank({PG_VECTOR}, to_tsquery('english'::regconfig, %s)) DESC"
+    rank = "ts_rank(search_vector, to_tsquery('english'::regconfig, %s)) DESC"
     if sort == "time" or not tsquery:
         order, order_params = "first_published DESC NULLS LAST, id DESC", []
     elif sort == "stars":
@@ -237,7 +250,9 @@ def _pg_search(parsed: ParsedQuery, sort: str, limit: int, offset: int, exclude_
         order, order_params = rank, [tsquery]
     with connection.cursor() as cur:
         cur.execute(
-            f"SELECT id FROM reader_paper WHERE {cond} ORDER BY {order} LIMIT %s OFFSET %s",
+            "SELECT id FROM (SELECT id, search_vector, stars, first_published FROM reader_paper "
+            f"WHERE {cond} ORDER BY id DESC LIMIT {RANK_WINDOW}) window_ "
+            f"ORDER BY {order} LIMIT %s OFFSET %s",
             [*params, *order_params, limit, offset],
         )
         ids = [row[0] for row in cur.fetchall()]
@@ -297,79 +312,43 @@ def doc_freqs(words: list[str]) -> tuple[dict[str, int], int]:
     """Number of papers containing each word, and the number of papers."""
     if not words:
         return {}, 0
+    if connection.vendor == "postgresql":
+        # The GIN index answers each word; the english configuration may stem or drop it.
+        match = "search_vector @@ plainto_tsquery('english'::regconfig, %s)"
+        source = "reader_paper"
+    else:
+        # Counting a word's doclist is fast (fts5vocab would recount the whole index).
+        match, source = "reader_paper_fts MATCH %s", "reader_paper_fts"
+        words_sql = ['"' + w + '"' for w in words]
     with connection.cursor() as cur:
         cur.execute("SELECT count(*) FROM reader_paper")
         total = cur.fetchone()[0]
-        if connection.vendor == "postgresql":
-            sel = ", ".join(
-                f"count(*) FILTER (WHERE {PG_VECTOR} @@ to_tsquery('english'::regconfig, %s))"
-                for _ in words
+        # Capped: a word in more than COMMON_SHARE of all papers is no keyword anyway.
+        cap = common_cap(total)
+        freqs = {}
+        for word, arg in zip(words, words_sql if source != "reader_paper" else words):
+            cur.execute(
+                f"SELECT count(*) FROM (SELECT 1 FROM {source} WHERE {match} LIMIT {cap}) s", [arg]
             )
-            cur.execute(f"SELECT {sel} FROM reader_paper", [f"'{w}'" for w in words])
-            return dict(zip(words, cur.fetchone())), total
-        marks = ", ".join(["%s"] * len(words))
-        cur.execute(f"SELECT term, doc FROM reader_paper_fts_vocab WHERE term IN ({marks})", words)
-        return dict(cur.fetchall()), total
+            freqs[word] = cur.fetchone()[0]
+        return freqs, total
+
+
+def common_cap(total: int) -> int:
+    """Document count from which a word is too common to be a keyword."""
+    return max(50, int(total * COMMON_SHARE))
 
 
 def top_keywords(title: str, abstract: str, *, count: int = 10) -> list[str]:
     """The paper's ``count`` words with the highest TF-IDF (words no other paper has are skipped)."""
     tf = keyword_counts(title, abstract)
-    candidates = [w for w, _ in tf.most_common(40)]
+    candidates = [w for w, _ in tf.most_common(25)]
     df, total = doc_freqs(candidates)
+    cap = common_cap(total)
     scored = [
         (tf[w] * math.log((total + 1) / (df[w] + 1)), w)
         for w in candidates
-        if df.get(w, 0) >= 2  # a word only this paper has finds no related paper
+        # A word only this paper has finds nothing; one most papers have finds everything.
+        if 2 <= df.get(w, 0) < cap
     ]
     return [w for _, w in sorted(scored, reverse=True)[:count]]
-
-
-# ---- highlighting: escape first, then mark ----
-
-_TAG_RE = re.compile(r"(<[^>]*>)")
-
-
-def _word_pattern(words: list[str]) -> re.Pattern | None:
-    words = [w for w in words if w]
-    if not words:
-        return None
-    alts = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
-    return re.compile(rf"(?<!\w)(?:{alts})\w*", re.IGNORECASE)
-
-
-def highlight_text(text: str, words: list[str]) -> str:
-    """HTML for plain ``text``: every piece escaped, matches wrapped in <mark>."""
-    pattern = _word_pattern(words)
-    if pattern is None:
-        return html.escape(text, quote=False)
-    out, pos = [], 0
-    for m in pattern.finditer(text):
-        out.append(html.escape(text[pos : m.start()], quote=False))
-        out.append("<mark>" + html.escape(m.group(0), quote=False) + "</mark>")
-        pos = m.end()
-    out.append(html.escape(text[pos:], quote=False))
-    return "".join(out)
-
-
-def highlight_html(fragment: str, words: list[str]) -> str:
-    """Mark ``words`` in sanitised renderer HTML, outside math; tags pass through unchanged."""
-    if _word_pattern(words) is None:
-        return fragment
-    out, math_tag, depth = [], None, 0
-    for piece in _TAG_RE.split(fragment):
-        if piece.startswith("<"):
-            name = piece[1:].split(None, 1)[0].strip("/>").lower() if len(piece) > 2 else ""
-            if math_tag is None and re.search(r'\bclass="[^"]*\bmath\b', piece):
-                math_tag, depth = name, 1
-            elif math_tag and name == math_tag:
-                depth += -1 if piece.startswith("</") else 1
-                if depth == 0:
-                    math_tag = None
-            out.append(piece)
-        elif math_tag or not piece:
-            out.append(piece)
-        else:
-            # The renderer's text is escaped HTML: unescape, then escape again while marking.
-            out.append(highlight_text(html.unescape(piece), words))
-    return "".join(out)

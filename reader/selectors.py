@@ -6,7 +6,7 @@ from datetime import date
 
 from django.db.models import Count, Max, Min
 
-from reader import search
+from reader import highlight, search
 from reader.converters import CategoryExpr
 from reader.models import Category, ListingEntry, Paper, PaperVersion
 
@@ -193,8 +193,8 @@ def _mark_search_hits(papers: list[Paper], parsed: search.ParsedQuery) -> None:
     words = parsed.highlight_words()
     author_words = parsed.author_words()
     for paper in papers:
-        paper.title_html = search.highlight_html(paper.title_html, words)
-        paper.abstract_html = search.highlight_html(paper.abstract_html, words)
+        paper.title_html = highlight.highlight_html(paper.title_html, words)
+        paper.abstract_html = highlight.highlight_html(paper.abstract_html, words)
         paper.author_hits = {
             a["name"]
             for a in paper.authors

@@ -20,9 +20,9 @@ from markdown_it.token import Token
 from mdit_py_plugins.amsmath import ENVIRONMENTS
 from mdit_py_plugins.dollarmath.index import math_inline_dollar
 
-# pandoc-like dollar rules (design §2.3): no space inside, no digit outside, $$ inline is display.
-_dollar_strict = math_inline_dollar(allow_space=False, allow_digits=False, allow_double=True)
-_dollar_digit_after = math_inline_dollar(allow_space=False, allow_digits=True, allow_double=True)
+# dollarmath's inline rule with pandoc-like options (design §2.3): no space just inside, $$ inline
+# is display. The digit rules are applied in dollar_inline (see there), so allow_digits=True.
+_dollar_rule = math_inline_dollar(allow_space=False, allow_digits=True, allow_double=True)
 
 _TEX_TOKEN = re.compile(r"\\(.)|\\$|[{}]", re.S)
 _BACKSLASH_RUN = re.compile(r"\\+")
@@ -96,23 +96,27 @@ def _even_backslashes_before(src: str, pos: int) -> bool:
 
 
 def dollar_inline(state: StateInline, silent: bool) -> bool:
-    """dollarmath's inline rule, plus `$\\sim$10` (a digit may follow the closer when the
-    formula does not start with one, so `$5-$10` stays currency); TeX that MathJax could not
-    read back exactly (§2.6) is not math, so the Markdown inside it is parsed normally."""
+    """dollarmath's inline rule with pandoc's digit rules, adjusted; see the comments."""
     src, pos = state.src, state.pos
+    if src[pos] != "$":
+        return False
     if pos > 0 and src[pos - 1] == "$" and _even_backslashes_before(src, pos - 1):
         return False  # the second $ of a $$ that was not math is not an opener either
-    if not _dollar_strict(state, silent):
-        if src[pos] != "$" or (pos > 0 and src[pos - 1].isdigit()):
-            return False
-        start = pos + 2 if src.startswith("$$", pos) else pos + 1
-        if start < len(src) and src[start].isdigit():
-            return False
-        if not _dollar_digit_after(state, silent):
-            return False
+    # No digit just before the opener (`5$`). dollarmath's own check reads src[-1] at the start
+    # of a block, so with allow_digits=False "$x$ is less than 5" would not be math.
+    if pos > 0 and src[pos - 1].isdigit():
+        return False
+    if not _dollar_rule(state, silent):
+        return False
     double = src.startswith("$$", pos)  # dollarmath always reads an opening $$ as double
     width = 2 if double else 1
-    if _typesettable(src[pos + width : state.pos - width].strip(), double):
+    tex = src[pos + width : state.pos - width]
+    # A digit may follow the closer (`$\sim$10`, common in abstracts) unless the formula starts
+    # with one, so that currency such as `$5-$10` stays text.
+    currency = tex[:1].isdigit() and src[state.pos : state.pos + 1].isdigit()
+    # TeX that MathJax could not read back exactly (§2.6) is not math: the Markdown inside it
+    # is then parsed as usual.
+    if not currency and _typesettable(tex.strip(), double):
         return True
     state.pos = pos
     if not silent:

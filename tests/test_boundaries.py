@@ -21,7 +21,9 @@ def test_pure_library_imports_without_django(module):
         f"import importlib; importlib.import_module({module!r})\n"
         "assert not any(m == 'django' or m.startswith('django.') for m in sys.modules if sys.modules[m])\n"
     )
-    proc = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
 
 
@@ -34,8 +36,16 @@ def test_pure_reader_modules_import_no_django_or_models(path):
             imported.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module:
             imported.add(node.module)
-    bad = {name for name in imported if name.split(".")[0] == "django" or name.startswith("reader.models")}
-    bad |= {name for name in imported if name.startswith(("reader.services", "reader.selectors", "demos"))}
+    bad = {
+        name
+        for name in imported
+        if name.split(".")[0] == "django" or name.startswith("reader.models")
+    }
+    bad |= {
+        name
+        for name in imported
+        if name.startswith(("reader.services", "reader.selectors", "demos"))
+    }
     assert not bad, f"{path.name} imports {bad}"
 
 

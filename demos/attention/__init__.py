@@ -1,0 +1,1 @@
+"""Attention demos: naive reference, MHA/GQA/MQA decode, MLA, demo D7."""

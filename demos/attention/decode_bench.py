@@ -12,7 +12,7 @@ from typing import Any
 
 import torch
 
-from demos.attention.mla import MLA_DECODE, mla_decode_reference
+from demos.attention.mla import MLA_DECODE, mla_decode_reference, mla_decode_sdpa
 from demos.attention.naive import attention_naive
 from demos.attention.variants import decode_bmm, decode_sdpa, kv_heads
 from demos.common.timing import copy_bandwidth, matmul_throughput, time_fn
@@ -137,8 +137,13 @@ def decode_rows(
         q = torch.randn(B, Hm, Dk, **kw)  # (B, H, d_c + d_R) absorbed queries
         ref = mla_decode_reference(q[:2].float(), kv[:2].float(), shape.d_latent, scale)
         flops = 2 * B * Hm * L * (Dk + shape.d_latent)
+        if Hm == shape.mla_heads:  # SDPA with heads as rows, once per forced backend
+            paths = (*paths, *(f"sdpa_{b}" for b in backends if b != "default"))
         for path in paths:
-            fn = partial(MLA_DECODE[path], q, kv, shape.d_latent, scale)
+            if path.startswith("sdpa_"):
+                fn = partial(mla_decode_sdpa, q, kv, shape.d_latent, scale, backend=path[5:])
+            else:
+                fn = partial(MLA_DECODE[path], q, kv, shape.d_latent, scale)
             slow = path == "broadcast"  # the "how not to" row: ~600x off, few repeats
             warmup, n = (1, min(reps, 5)) if slow else (shape.warmup, reps)
             rows.append(

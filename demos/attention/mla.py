@@ -13,8 +13,10 @@ from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
+from torch.nn.attention import sdpa_kernel
 
 from demos.attention.naive import attention_naive
+from demos.attention.variants import SDPA_BACKENDS
 
 
 @dataclass(frozen=True)
@@ -92,7 +94,7 @@ def _causal_softmax(s: torch.Tensor, scale: float) -> torch.Tensor:
     """softmax over the last dim of causal scores (..., T, T), computed in float32 or wider."""
     T = s.shape[-1]
     mask = torch.ones(T, T, dtype=torch.bool, device=s.device).triu(1)
-    s = (s * scale).masked_fill_(mask, -torch.inf)
+    s = s.mul_(scale).masked_fill_(mask, -torch.inf)  # in place: (H, T, T) is large at full size
     return torch.softmax(s, dim=-1, dtype=torch.promote_types(s.dtype, torch.float32))
 
 
@@ -112,7 +114,8 @@ def mla_naive(w: MLAWeights, h: torch.Tensor, *, rope_keys: str = "decoupled") -
     v = torch.einsum("btc,hdc->bhtd", c, w.W_UV)  # (B, H, T, d_h) per-head values
     if rope_keys == "compressed_too":
         q_c, k_c = rope(q_c), rope(k_c)
-    s = q_c @ k_c.transpose(-1, -2) + q_r @ k_r[:, None].transpose(-1, -2)  # (B, H, T, T)
+    s = q_c @ k_c.transpose(-1, -2)  # (B, H, T, T) content scores
+    s += q_r @ k_r[:, None].transpose(-1, -2)  # + decoupled RoPE scores
     p = _causal_softmax(s, (d_h + q_r.shape[-1]) ** -0.5).to(v.dtype)
     o = (p @ v).transpose(1, 2).reshape(B, T, H * d_h)  # (B, T, H*d_h)
     return o @ w.W_O.T  # (B, T, d_model)
@@ -125,7 +128,8 @@ def mla_absorbed(w: MLAWeights, h: torch.Tensor) -> torch.Tensor:
     q_c, q_r = _queries(w, h)
     c, k_r = mla_cache(w, h)
     q_lat = torch.einsum("bhtd,hdc->bhtc", q_c, w.W_UK)  # (B, H, T, d_c) absorb W_UK
-    s = q_lat @ c[:, None].transpose(-1, -2) + q_r @ k_r[:, None].transpose(-1, -2)  # (B,H,T,T)
+    s = q_lat @ c[:, None].transpose(-1, -2)  # (B, H, T, T) scores against the latent
+    s += q_r @ k_r[:, None].transpose(-1, -2)  # + decoupled RoPE scores
     p = _causal_softmax(s, (d_h + q_r.shape[-1]) ** -0.5).to(c.dtype)  # scale of d_h + d_R
     o_lat = p @ c[:, None]  # (B, H, T, d_c) attention over the shared latent
     o = torch.einsum("bhtc,hdc->bthd", o_lat, w.W_UV)  # (B, T, H, d_h) apply W_UV
@@ -144,7 +148,7 @@ def mla_decode_reference(q: torch.Tensor, kv: torch.Tensor, d_v: int, scale: flo
 def mla_decode_broadcast(q: torch.Tensor, kv: torch.Tensor, d_v: int, scale: float) -> torch.Tensor:
     """How not to: (B, H, 1, Dk) @ (B, 1, Dk, L) broadcasts the cache over heads."""
     s = q[:, :, None] @ kv[:, None].transpose(-1, -2)  # (B, H, 1, L)
-    p = torch.softmax(s * scale, dim=-1, dtype=torch.float32).to(kv.dtype)
+    p = torch.softmax(s * scale, dim=-1)  # (B, H, 1, L), accumulated in fp32 for bf16
     return (p @ kv[:, None, :, :d_v])[:, :, 0]  # (B, H, d_v)
 
 
@@ -172,18 +176,29 @@ def mla_decode_split(
     splits = math.gcd(L, splits)  # equal chunks
     kv_s = kv.reshape(B, splits, L // splits, Dk)  # (B, S, L/S, Dk)
     s = (q * scale)[:, None] @ kv_s.transpose(-1, -2)  # (B, S, H, L/S)
-    m = s.amax(-1, keepdim=True).float()  # (B, S, H, 1) per-split max
-    p = torch.exp(s.float() - m)  # (B, S, H, L/S)
+    acc = torch.promote_types(kv.dtype, torch.float32)  # merge in fp32 (fp64 stays fp64)
+    m = s.amax(-1, keepdim=True).to(acc)  # (B, S, H, 1) per-split max
+    p = torch.exp(s.to(acc) - m)  # (B, S, H, L/S)
     o = p.to(kv.dtype) @ kv_s[..., :d_v]  # (B, S, H, d_v) unnormalised partial outputs
     m_all = m.amax(1, keepdim=True)  # (B, 1, H, 1)
     w = torch.exp(m - m_all)  # (B, S, H, 1) rescale each split to the global max
     denom = (p.sum(-1, keepdim=True) * w).sum(1)  # (B, H, 1)
-    return ((o.float() * w).sum(1) / denom).to(kv.dtype)  # (B, H, d_v)
+    return ((o.to(acc) * w).sum(1) / denom).to(kv.dtype)  # (B, H, d_v)
 
 
-def mla_decode_sdpa(q: torch.Tensor, kv: torch.Tensor, d_v: int, scale: float) -> torch.Tensor:
-    """SDPA with heads as query rows: q (B, 1, H, Dk), k (B, 1, L, Dk), v (B, 1, L, d_v)."""
-    o = F.scaled_dot_product_attention(q[:, None], kv[:, None], kv[:, None, :, :d_v], scale=scale)
+def mla_decode_sdpa(
+    q: torch.Tensor, kv: torch.Tensor, d_v: int, scale: float, *, backend: str = "default"
+) -> torch.Tensor:
+    """SDPA with heads as query rows: q (B, 1, H, Dk), k (B, 1, L, Dk), v (B, 1, L, d_v).
+
+    A fused backend that accepts Dk != Dv reads each cache tile once for both products.
+    """
+    q4, k4, v4 = q[:, None], kv[:, None], kv[:, None, :, :d_v]  # (B, 1, H | L, D) views
+    if backend == "default":
+        o = F.scaled_dot_product_attention(q4, k4, v4, scale=scale)
+    else:
+        with sdpa_kernel(SDPA_BACKENDS[backend]):
+            o = F.scaled_dot_product_attention(q4, k4, v4, scale=scale)
     return o[:, 0]  # (B, H, d_v)
 
 

@@ -46,7 +46,7 @@ def decode_bmm(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> torch.Tenso
     Hkv, L = k.shape[1], k.shape[2]
     qg = q.reshape(B * Hkv, Hq // Hkv, D) * D**-0.5  # (B*Hkv, G, D)
     s = torch.bmm(qg, k.reshape(B * Hkv, L, D).transpose(1, 2))  # (B*Hkv, G, L), K read once
-    p = torch.softmax(s, dim=-1, dtype=torch.float32).to(v.dtype)  # (B*Hkv, G, L)
+    p = torch.softmax(s, dim=-1)  # (B*Hkv, G, L), accumulated in fp32 for bf16 inputs
     o = torch.bmm(p, v.reshape(B * Hkv, L, v.shape[-1]))  # (B*Hkv, G, Dv)
     return o.reshape(B, Hq, 1, v.shape[-1])  # (B, Hq, 1, Dv)
 

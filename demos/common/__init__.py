@@ -1,0 +1,1 @@
+"""Shared numeric helpers of the demo library: metrics, timing, environment records."""

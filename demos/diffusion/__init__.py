@@ -1,0 +1,1 @@
+"""Diffusion demos: exact Gaussian-mixture denoiser, schedules, samplers, demo D1."""

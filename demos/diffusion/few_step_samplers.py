@@ -187,9 +187,10 @@ class FewStepSamplers(Demo):
 
         # ---- AMED fit per interval count, then the NFE sweep for every sampler ----
         amed = {}
+        fits = sorted({intervals_for_nfe("amed", k) for k in dims["nfe"]})
         with timer.phase("amed_fit"):
-            for done, n in enumerate(sorted({intervals_for_nfe("amed", k) for k in dims["nfe"]})):
-                progress(done, len(dims["nfe"]) // 2, "AMED fit")
+            for done, n in enumerate(fits):
+                progress(done, len(fits), "AMED fit")
                 sig = sampler_schedule("amed", n, params).to(dev)
                 amed[n] = fit_amed_coefficients(
                     denoiser, x_fit, sig, first_step=first_step, substeps=dims["fit_substeps"]

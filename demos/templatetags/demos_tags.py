@@ -28,6 +28,14 @@ def demo_value(value) -> str:
 
 
 @register.filter
+def demo_cell(value) -> str:
+    """A paper's number exactly as published (no rounding); None as a dash."""
+    if value is None:
+        return "—"
+    return str(value)
+
+
+@register.filter
 def demo_percent(fraction) -> int:
     """A fraction in [0, 1] as a whole percentage."""
     try:

@@ -1,8 +1,11 @@
-"""Full-text search index: SQLite FTS5 table + triggers, or a PostgreSQL GIN expression index."""
+"""Full-text search index: SQLite FTS5 table + triggers, or a PostgreSQL tsvector column + GIN.
+
+The PostgreSQL column is generated and stored by the database, so Django never reads or
+writes it (it is not a model field); reader/search.py queries it by name.
+"""
 
 from django.db import migrations
 
-# reader/search.py copies this expression; queries must use it verbatim to hit the index.
 PG_VECTOR = (
     "(setweight(to_tsvector('english'::regconfig, coalesce(title_plain, '')), 'A') || "
     "setweight(to_tsvector('english'::regconfig, coalesce(abstract_plain, '')), 'B') || "
@@ -13,7 +16,6 @@ SQLITE_FORWARD = [
     # External content: the index stores no second copy of the text; triggers keep it in step.
     f"CREATE VIRTUAL TABLE reader_paper_fts USING fts5({COLS}, content='reader_paper', "
     "content_rowid='id', tokenize='unicode61 remove_diacritics 2')",
-    "CREATE VIRTUAL TABLE reader_paper_fts_vocab USING fts5vocab(reader_paper_fts, 'row')",
     f"""CREATE TRIGGER reader_paper_fts_ai AFTER INSERT ON reader_paper BEGIN
       INSERT INTO reader_paper_fts(rowid, {COLS})
       VALUES (new.id, new.title_plain, new.abstract_plain, new.authors_text); END""",
@@ -35,9 +37,14 @@ SQLITE_BACKWARD = [
     "DROP TABLE IF EXISTS reader_paper_fts",
 ]
 PG_FORWARD = [
-    f"CREATE INDEX IF NOT EXISTS reader_paper_search_gin ON reader_paper USING GIN ({PG_VECTOR})"
+    f"ALTER TABLE reader_paper ADD COLUMN search_vector tsvector "
+    f"GENERATED ALWAYS AS {PG_VECTOR} STORED",
+    "CREATE INDEX reader_paper_search_gin ON reader_paper USING GIN (search_vector)",
 ]
-PG_BACKWARD = ["DROP INDEX IF EXISTS reader_paper_search_gin"]
+PG_BACKWARD = [
+    "DROP INDEX IF EXISTS reader_paper_search_gin",
+    "ALTER TABLE reader_paper DROP COLUMN IF EXISTS search_vector",
+]
 
 
 def _run(statements: dict):

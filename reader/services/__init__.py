@@ -13,13 +13,13 @@ from reader.services.ingest import (
     papers_ingest_oai,
     papers_ingest_query,
 )
+from reader.services.paper_requests import paper_fetch, paper_request
 from reader.services.papers import (
     paper_note_set,
     paper_render,
     papers_rerender_stale,
     papers_upsert,
 )
-from reader.services.paper_requests import paper_fetch, paper_request
 from reader.services.snapshot import papers_import_snapshot
 from reader.services.throttle import arxiv_slot, arxiv_slot_acquire, arxiv_slot_release
 

@@ -23,7 +23,9 @@ PAPER_COLUMNS = (
     "abstract_plain", "renderer_version", "source_hash", "note", "note_html", "stars",
     "created_at", "modified_at",
 )  # fmt: skip
-UPDATE_COLUMNS = tuple(c for c in PAPER_COLUMNS if c not in {"arxiv_id", "note", "note_html", "stars", "created_at"})
+UPDATE_COLUMNS = tuple(
+    c for c in PAPER_COLUMNS if c not in {"arxiv_id", "note", "note_html", "stars", "created_at"}
+)
 
 
 def _adapt(value, ops=None):
@@ -41,9 +43,7 @@ def _placeholder(column: str) -> str:
 
 
 def _row(values: dict, columns: Sequence[str], ops) -> list:
-    return [
-        json.dumps(values[c]) if c in JSON_FIELDS else _adapt(values[c], ops) for c in columns
-    ]
+    return [json.dumps(values[c]) if c in JSON_FIELDS else _adapt(values[c], ops) for c in columns]
 
 
 def papers_insert(rows: list[dict]) -> dict[str, int]:
@@ -80,7 +80,9 @@ def papers_update(rows: list[dict]) -> None:
         cursor.executemany(sql, params)
 
 
-def _insert_ignore(model, columns: Sequence[str], conflict: Sequence[str], rows: list[tuple]) -> None:
+def _insert_ignore(
+    model, columns: Sequence[str], conflict: Sequence[str], rows: list[tuple]
+) -> None:
     if not rows:
         return
     q = connection.ops.quote_name
@@ -97,14 +99,18 @@ def _insert_ignore(model, columns: Sequence[str], conflict: Sequence[str], rows:
 def versions_insert(rows: list[tuple[int, int, datetime | None, str]]) -> None:
     """Insert (paper_id, version, submitted, size) rows; existing versions are kept."""
     _insert_ignore(
-        PaperVersion, ("paper_id", "version", "submitted", "size", "comment"),
-        ("paper_id", "version"), [(*row, "") for row in rows],
+        PaperVersion,
+        ("paper_id", "version", "submitted", "size", "comment"),
+        ("paper_id", "version"),
+        [(*row, "") for row in rows],
     )
 
 
 def listings_insert(rows: list[tuple[int, str, date, str, int]]) -> None:
     """Insert (paper_id, category, issue_date, section, position) rows, ignoring duplicates."""
     _insert_ignore(
-        ListingEntry, ("paper_id", "category", "issue_date", "section", "position"),
-        ("paper_id", "category", "issue_date"), rows,
+        ListingEntry,
+        ("paper_id", "category", "issue_date", "section", "position"),
+        ("paper_id", "category", "issue_date"),
+        rows,
     )

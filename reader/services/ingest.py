@@ -74,7 +74,9 @@ def _feed_category(result) -> str | None:
     common = set.intersection(*(set(e["categories"]) for e in result.entries))
     if len(common) == 1:
         return common.pop()
-    primaries = {e["primary_category"] for e in result.entries if e["announce_type"] in ("new", "replace")}
+    primaries = {
+        e["primary_category"] for e in result.entries if e["announce_type"] in ("new", "replace")
+    }
     return primaries.pop() if len(primaries) == 1 else None
 
 

@@ -47,18 +47,24 @@ def _categories(entry: dict) -> tuple[str, list[str]]:
 _TEX_SPECIALS = re.compile(r"[\\{}$~`']|--")
 
 
-def _unicode_name(name: str) -> str:
-    return renderer.tex_to_unicode(name) if _TEX_SPECIALS.search(name) else name
+def _unicode_names(names: list[str]) -> list[str]:
+    """TeX accents in author names to Unicode, one renderer call per paper (it is costly)."""
+    if not any(_TEX_SPECIALS.search(name) for name in names):
+        return names
+    converted = renderer.tex_to_unicode("\n".join(names)).split("\n")
+    if len(converted) != len(names):  # a stray brace or dollar spanned names: go one by one
+        converted = [renderer.tex_to_unicode(name) for name in names]
+    return converted
 
 
 def _entry_fields(entry: dict) -> dict:
     """Model field values from a parser entry (author names with TeX accents as Unicode)."""
     primary, categories = _categories(entry)
     versions = [v["version"] for v in entry.get("versions") or [] if v.get("version")]
+    raw = [a for a in entry.get("authors") or [] if (a.get("name") or "").strip()]
+    names = _unicode_names([a["name"] for a in raw])
     authors = [
-        {"name": _unicode_name(a["name"]), "affiliation": a.get("affiliation") or None}
-        for a in entry.get("authors") or []
-        if (a.get("name") or "").strip()
+        {"name": name, "affiliation": a.get("affiliation") or None} for name, a in zip(names, raw)
     ]
     return {
         "latest_version": max([entry.get("version") or 0, *versions]) or 1,
@@ -169,6 +175,24 @@ def _ensure_categories(codes: set[str]) -> None:
     )
 
 
+def _existing_rows(latest: dict[str, dict]) -> dict[str, dict]:
+    """Stored rows for the batch: hash and version for all, full source fields only where the
+    incoming hash differs (a repeated import never decodes the stored JSON)."""
+    light = {
+        row["arxiv_id"]: row
+        for row in Paper.objects.filter(arxiv_id__in=list(latest)).values(
+            "pk", "arxiv_id", "source_hash", "latest_version", "announce_date"
+        )
+    }
+    for arxiv_id, row in light.items():
+        latest[arxiv_id]["_fields"] = fields = _entry_fields(latest[arxiv_id])
+        row["same"] = source_hash(fields) == row["source_hash"]
+    differ = [a for a, row in light.items() if not row["same"]]
+    for row in Paper.objects.filter(arxiv_id__in=differ).values("arxiv_id", *SOURCE_FIELDS):
+        light[row["arxiv_id"]].update(row)
+    return light
+
+
 def _newest_per_id(entries: Iterable[dict]) -> dict[str, dict]:
     latest: dict[str, dict] = {}
     for entry in entries:
@@ -192,18 +216,21 @@ def papers_upsert(
     if not latest:
         return counts
     with transaction.atomic():
-        existing = {
-            row["arxiv_id"]: row
-            for row in Paper.objects.filter(arxiv_id__in=list(latest)).values(
-                "pk", "arxiv_id", "source_hash", "announce_date", *SOURCE_FIELDS
-            )
-        }
+        existing = _existing_rows(latest)
         new_rows, changed_rows, touched = [], [], []
         for arxiv_id, entry in latest.items():
-            incoming, old = _entry_fields(entry), existing.get(arxiv_id)
+            incoming = entry.pop("_fields", None) or _entry_fields(entry)
+            old = existing.get(arxiv_id)
+            if old is not None and old["same"]:
+                counts["unchanged"] += 1
+                if listing_category:  # a feed may list a known paper on a new day
+                    touched.append((arxiv_id, entry, incoming))
+                continue
             if old is not None and incoming["latest_version"] < old["latest_version"]:
                 counts["skipped"] += 1  # an older version never overwrites a newer one
-                touched.append((arxiv_id, entry, {**incoming, **{k: old[k] for k in SOURCE_FIELDS}}))
+                touched.append(
+                    (arxiv_id, entry, {**incoming, **{k: old[k] for k in SOURCE_FIELDS}})
+                )
                 continue
             fields = _merge(old, incoming)
             digest = source_hash(fields)

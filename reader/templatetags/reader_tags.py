@@ -49,3 +49,33 @@ def author_links(authors: list[dict], hits=None) -> str:
 def get_item(mapping: dict, key):
     """``mapping[key]`` in a template (None when absent)."""
     return mapping.get(key)
+
+
+AUTHORS_SHOWN = 10  # when a list is collapsed, the names before "et al."
+AUTHORS_COLLAPSE = 40  # lists longer than this collapse behind <details> (works without JS)
+
+
+@register.simple_tag
+def author_list(authors: list[dict], hits=None) -> str:
+    """The authors block; long lists collapse behind a <details> "et al." (no JS needed)."""
+    if not authors:
+        return ""
+    if len(authors) <= AUTHORS_COLLAPSE:
+        return format_html('<div class="authors">{}</div>', author_links(authors, hits))
+    return format_html(
+        '<div class="authors">{} <details class="more-authors"><summary>et al. ({} more)'
+        "</summary>{}</details></div>",
+        author_links(authors[:AUTHORS_SHOWN], hits),
+        len(authors) - AUTHORS_SHOWN,
+        author_links(authors[AUTHORS_SHOWN:], hits),
+    )
+
+
+@register.simple_tag
+def category_links(codes: list[str]) -> str:
+    """Category chips linking to their listings; the primary (first) one is marked."""
+    return format_html_join(
+        " ",
+        '<a class="cat{}" href="/arxiv/{}">{}</a>',
+        ((" primary" if i == 0 else "", code, code) for i, code in enumerate(codes)),
+    )

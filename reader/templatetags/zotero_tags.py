@@ -34,17 +34,22 @@ def citation_meta(paper, versions=None) -> str:
 @register.simple_tag
 def coins(paper) -> str:
     """One COinS span (Dublin Core KEV, rft.type=preprint) for a paper in a list."""
-    return format_html(
-        '<span class="Z3988" title="{}"></span>', zotero.coins_kev(citation_dict(paper))
-    )
+    data = citation_dict(paper)
+    if not data["authors"]:
+        # A span without an author makes Zotero run network look-ups to "complete" it.
+        return ""
+    return format_html('<span class="Z3988" title="{}"></span>', zotero.coins_kev(data))
 
 
-@register.simple_tag
-def unapi_link() -> str:
+@register.simple_tag(takes_context=True)
+def unapi_link(context) -> str:
     """The ``<link rel="unapi-server">`` that points Zotero's unAPI translator at /unapi."""
+    url = reverse("zotero:unapi")
+    request = context.get("request")
+    # Absolute: the translator joins "?id=..." to this string and fetches it as it stands.
     return format_html(
         '<link rel="unapi-server" type="application/xml" title="unAPI" href="{}">',
-        reverse("zotero:unapi"),
+        request.build_absolute_uri(url) if request else url,
     )
 
 

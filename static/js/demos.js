@@ -46,8 +46,13 @@
     var delay = MIN_DELAY, lastDone = null;
     function tick() {
       fetch(url, {headers: {Accept: "application/json"}, cache: "no-store", credentials: "same-origin"})
-        .then(function (r) { if (!r.ok) throw new Error("HTTP " + r.status); return r.json(); })
+        .then(function (r) {
+          if (r.status === 404) return null;  // the run was deleted: stop polling
+          if (!r.ok) throw new Error("HTTP " + r.status);
+          return r.json();
+        })
         .then(function (data) {
+          if (data === null) return;
           if (data.finished) {
             if (data.status !== initial) { window.location.reload(); return; }
             if (data.result && data.result.series) drawPlots(data.result.series);

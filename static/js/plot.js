@@ -46,13 +46,24 @@
   }
 
   function logTicks(lo, hi) {
+    // Decades, plus 2x and 5x when the range spans less than about two decades.
+    var mults = Math.log10(hi / lo) < 2 ? [1, 2, 5] : [1];
     var ticks = [];
     for (var e = Math.floor(Math.log10(lo)); e <= Math.ceil(Math.log10(hi)); e++) {
-      var t = Math.pow(10, e);
-      if (t >= lo * 0.999 && t <= hi * 1.001) ticks.push(t);
+      mults.forEach(function (m) {
+        var t = m * Math.pow(10, e);
+        if (t >= lo * 0.999 && t <= hi * 1.001) ticks.push(t);
+      });
     }
     if (ticks.length < 2) { ticks = [lo, hi]; }
     return ticks;
+  }
+
+  function pad(range, log) {
+    // 4% headroom so points on the extremes are not drawn on the axes.
+    if (log) { var f = Math.pow(range[1] / range[0] || 10, 0.04); return [range[0] / f, range[1] * f]; }
+    var d = (range[1] - range[0]) * 0.04 || Math.abs(range[0]) * 0.1 || 1;
+    return [range[0] - d, range[1] + d];
   }
 
   function scale(lo, hi, a, b, log) {
@@ -119,6 +130,7 @@
     var logX = kind === "loglog", logY = kind === "loglog";
     var yr = extent(allY.concat(kind === "bar" && !logY ? [0] : []), logY);
     if (!yr) { container.textContent = "No finite values to plot."; return; }
+    yr = kind === "bar" && !logY ? [yr[0], yr[1] * 1.04] : pad(yr, logY);
     var ys = scale(yr[0], yr[1], H - M.bottom, M.top, logY);
     var yTicks = logY ? logTicks(yr[0], yr[1]) : niceTicks(yr[0], yr[1], 5);
     var xs, xTicks;
@@ -131,6 +143,7 @@
     } else {
       var xr = extent(allX, logX);
       if (!xr) { container.textContent = "No finite values to plot."; return; }
+      xr = pad(xr, logX);
       xs = scale(xr[0], xr[1], M.left, W - M.right, logX);
       xTicks = (logX ? logTicks(xr[0], xr[1]) : niceTicks(xr[0], xr[1], 6)).map(function (t) { return {v: t, label: fmt(t)}; });
     }
@@ -152,7 +165,7 @@
         });
       } else if (kind === "scatter") {
         line.x.forEach(function (x, j) {
-          if (ok(x, line.y[j])) el("circle", {cx: xs(x), cy: ys(line.y[j]), r: 1.8, fill: color, "fill-opacity": 0.6}, g);
+          if (ok(x, line.y[j])) el("circle", {cx: xs(x), cy: ys(line.y[j]), r: 2.2, fill: color, "fill-opacity": 0.6}, g);
         });
       } else {
         var d = "", pen = false;
@@ -160,7 +173,7 @@
           if (!ok(x, line.y[j])) { pen = false; return; }
           d += (pen ? "L" : "M") + xs(x).toFixed(1) + "," + ys(line.y[j]).toFixed(1);
           pen = true;
-          el("circle", {cx: xs(x), cy: ys(line.y[j]), r: 2.5, fill: color}, g);
+          el("circle", {cx: xs(x), cy: ys(line.y[j]), r: 3, fill: color}, g);
         });
         if (d) el("path", {d: d, fill: "none", stroke: color, "stroke-width": 1.8}, g);
       }

@@ -11,8 +11,12 @@ from tests.conftest import REPO_ROOT, skip_or_fail
 CHROMIUM = Path(os.environ.get("READER_CHROMIUM", "/usr/bin/chromium"))
 ARTIFACTS = REPO_ROOT / "artifacts" / "browser"
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
 ]
 # Playwright's sync API keeps an event loop in the test thread; the ORM calls the tests make
 # there are still synchronous and safe.

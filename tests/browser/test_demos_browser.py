@@ -63,3 +63,59 @@ def test_watch_progress_then_plots(page, live_server, monkeypatch):
     for t in threads:
         t.join(timeout=10)
     assert page.console_errors == []
+
+
+def test_plot_kinds_render_as_svg(page, live_server, monkeypatch):
+    """line, loglog, scatter and bar series (with a null point) each draw their marks."""
+    from demos.base import cache_key, validate_params
+
+    _check_declaration(SlowDemo)
+    monkeypatch.setitem(REGISTRY, SLOW_KEY, SlowDemo)
+    params = validate_params(SlowDemo, {}, "smoke")
+    xs = [1, 2, 4, 8]
+    series = {
+        "a_line": {
+            "kind": "line",
+            "x_label": "x",
+            "y_label": "y",
+            "lines": {"one": {"x": xs, "y": [1, None, 3, 4]}},
+        },
+        "b_loglog": {
+            "kind": "loglog",
+            "x_label": "NFE",
+            "y_label": "error",
+            "lines": {
+                "euler": {"x": xs, "y": [1, 0.5, 0.25, 0.125]},
+                "heun": {"x": xs, "y": [1, 0.25, 0.06, 0.015]},
+            },
+        },
+        "c_scatter": {
+            "kind": "scatter",
+            "x_label": "pc1",
+            "y_label": "pc2",
+            "lines": {"pts": {"x": [0.1, -0.2, 0.3], "y": [0.0, 0.5, -0.5]}},
+        },
+        "d_bar": {
+            "kind": "bar",
+            "x_label": "model",
+            "y_label": "bytes",
+            "lines": {"bytes": {"x": ["MHA", "GQA", "MLA"], "y": [8.0, 2.0, 0.6]}},
+        },
+    }
+    run = DemoRun.objects.create(
+        demo_key=SLOW_KEY,
+        demo_version=1,
+        size="smoke",
+        params=params,
+        cache_key=cache_key(SlowDemo, params, "smoke"),
+        status="succeeded",
+        result={"summary": {}, "series": series, "timings": {}, "env": {}, "checks": []},
+    )
+    page.goto(f"{live_server.url}/demos/runs/{run.id}/")
+    expect(page.locator(".demos-plot[data-drawn='1']")).to_have_count(4)
+    line_path = page.get_attribute("[data-plot=a_line] svg path", "d")
+    assert line_path.count("M") == 2  # the line breaks at the null point
+    assert page.locator("[data-plot=b_loglog] svg path").count() == 2
+    assert page.locator("[data-plot=c_scatter] svg circle").count() == 3
+    assert page.locator("[data-plot=d_bar] svg rect").count() == 3
+    assert page.console_errors == []

@@ -38,9 +38,7 @@ def wait_typeset(page) -> None:
 
 def raw_tex_left(page) -> list[str]:
     """Visible text of every rendered container that still looks like TeX source."""
-    texts = page.eval_on_selector_all(
-        ".mathjax_ignore", "els => els.map(e => e.innerText)"
-    )
+    texts = page.eval_on_selector_all(".mathjax_ignore", "els => els.map(e => e.innerText)")
     return [t for t in texts if RAW_TEX.search(t)]
 
 
@@ -71,7 +69,10 @@ def sample_day(db):
 def math_day(db):
     """60 math-heavy synthetic papers announced in math.PR on one day."""
     return papers_create(
-        60, listing_category="math.PR", primary_category="math.PR", categories=["math.PR"],
+        60,
+        listing_category="math.PR",
+        primary_category="math.PR",
+        categories=["math.PR"],
         announce_date=MATH_DAY,
     )
 
@@ -154,7 +155,10 @@ def test_stars_survive_reload_and_export_exactly_the_starred(page, live_server, 
     # Keyboard: j moves to the first paper, s toggles its star.
     page.keyboard.press("j")
     page.keyboard.press("s")
-    assert page.get_attribute(f'article[data-id="{starred[0]}"] [data-star]', "aria-pressed") == "false"
+    assert (
+        page.get_attribute(f'article[data-id="{starred[0]}"] [data-star]', "aria-pressed")
+        == "false"
+    )
     assert page.console_errors == []
 
 

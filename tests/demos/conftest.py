@@ -1,17 +1,10 @@
-"""Demo-library test fixtures: 2 torch threads (the smoke budget's setting) and GPU skips."""
+"""Demo-library test fixtures: 2 torch threads (the smoke budget's setting), a progress recorder.
+
+GPU tests (`@pytest.mark.gpu`) are skipped without CUDA by tests/conftest.py.
+"""
 
 import pytest
 import torch
-
-
-def pytest_collection_modifyitems(config, items):
-    """Skip tests marked `gpu` when CUDA is not available (reported, never silently absent)."""
-    if torch.cuda.is_available():
-        return
-    skip = pytest.mark.skip(reason="needs CUDA (marked gpu)")
-    for item in items:
-        if "gpu" in item.keywords:
-            item.add_marker(skip)
 
 
 @pytest.fixture(autouse=True)

@@ -27,7 +27,9 @@ def test_archive_expands():
     assert "q-bio.NC" in parse_category_expr("q-bio").include
 
 
-@pytest.mark.parametrize("text", ["cs.XX", "cs.AI+", "-cs.AI", "cs.AI-cs.AI", "cs.AI++cs.LG", "search"])
+@pytest.mark.parametrize(
+    "text", ["cs.XX", "cs.AI+", "-cs.AI", "cs.AI-cs.AI", "cs.AI++cs.LG", "search"]
+)
 def test_bad_expressions(text):
     with pytest.raises(ValueError):
         parse_category_expr(text)

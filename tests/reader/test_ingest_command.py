@@ -29,7 +29,9 @@ class Replay:
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):
-                replay.requests.append((time.monotonic(), self.path, self.headers.get("User-Agent", "")))
+                replay.requests.append(
+                    (time.monotonic(), self.path, self.headers.get("User-Agent", ""))
+                )
                 status, headers, body = replay.script.pop(0)
                 if body is None:  # a dropped connection
                     self.connection.shutdown(2)
@@ -81,14 +83,19 @@ def gaps(server) -> list[float]:
 
 @pytest.mark.corpus
 def test_ids_survive_503_retry_after_and_dropped_connection_with_spacing(replay):
-    body = shared_path("arxiv-samples/A/api/arxivpy-2026_id-quant-ph_0201082v1.body.xml").read_bytes()
-    server = replay([
-        (503, {"Retry-After": "1", "Content-Type": "text/html"}, b"<html>busy</html>"),
-        (200, {}, None),
-        (200, {"Content-Type": "application/atom+xml"}, body),
-    ])
-    with override_settings(ARXIV_API_URL=server.url + "/api/query", ARXIV_MIN_INTERVAL=INTERVAL,
-                           ARXIV_BACKOFF=0.2):
+    body = shared_path(
+        "arxiv-samples/A/api/arxivpy-2026_id-quant-ph_0201082v1.body.xml"
+    ).read_bytes()
+    server = replay(
+        [
+            (503, {"Retry-After": "1", "Content-Type": "text/html"}, b"<html>busy</html>"),
+            (200, {}, None),
+            (200, {"Content-Type": "application/atom+xml"}, body),
+        ]
+    )
+    with override_settings(
+        ARXIV_API_URL=server.url + "/api/query", ARXIV_MIN_INTERVAL=INTERVAL, ARXIV_BACKOFF=0.2
+    ):
         output = run_ingest("--ids", "quant-ph/0201082v1")
     assert "new 1 /" in output
     assert Paper.objects.filter(arxiv_id="quant-ph/0201082").exists()
@@ -101,7 +108,9 @@ def test_ids_survive_503_retry_after_and_dropped_connection_with_spacing(replay)
 
 
 def test_query_pages_follow_start_and_are_spaced(replay):
-    pages = [(FIXTURES / name).read_bytes() for name in ("api_query_page1.xml", "api_query_page2.xml")]
+    pages = [
+        (FIXTURES / name).read_bytes() for name in ("api_query_page1.xml", "api_query_page2.xml")
+    ]
     server = replay([(200, {}, pages[0]), (200, {}, pages[1])] + [(200, {}, pages[1])] * 3)
     with override_settings(ARXIV_API_URL=server.url + "/api/query", ARXIV_MIN_INTERVAL=INTERVAL):
         output = run_ingest("--query", "cat:cs.LG AND ti:diffusion", "--max", "4")
@@ -130,7 +139,9 @@ def test_oai_harvest_follows_token_and_continues_from_response_date(replay):
 
 
 def test_new_reads_the_feed_and_records_the_announcement(replay):
-    server = replay([(200, {"Content-Type": "application/rss+xml"}, (FIXTURES / "rss_cs.LG.xml").read_bytes())])
+    server = replay(
+        [(200, {"Content-Type": "application/rss+xml"}, (FIXTURES / "rss_cs.LG.xml").read_bytes())]
+    )
     with override_settings(ARXIV_RSS_URL=server.url + "/rss"):
         output = run_ingest("--new", "cs.LG")
     assert "failed 0" in output
@@ -155,7 +166,9 @@ def test_from_file_loads_samples_and_reports_bad_files(tmp_path):
     bad.write_bytes(good.read_bytes()[:300])
     out = StringIO()
     with pytest.raises(CommandError):
-        call_command("ingest_arxiv", "--from-file", str(good), str(bad), stdout=out, stderr=out, verbosity=0)
+        call_command(
+            "ingest_arxiv", "--from-file", str(good), str(bad), stdout=out, stderr=out, verbosity=0
+        )
     assert "new 1 /" in out.getvalue()
     assert f"FAILED {bad}" in out.getvalue()
     assert Paper.objects.filter(arxiv_id="1302.2146").exists()

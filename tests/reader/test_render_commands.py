@@ -13,10 +13,17 @@ from reader.services import papers_upsert
 pytestmark = pytest.mark.django_db
 
 
-def add_paper(arxiv_id: str, title: str = "On $x^2$ and M\\\"uller") -> Paper:
+def add_paper(arxiv_id: str, title: str = 'On $x^2$ and M\\"uller') -> Paper:
     entry = arxiv.new_entry()
-    entry.update(arxiv_id=arxiv_id, version=1, title=title, abstract="Abstract with $a<b$.",
-                 authors=[{"name": "A. Author"}], primary_category="cs.LG", categories=["cs.LG"])
+    entry.update(
+        arxiv_id=arxiv_id,
+        version=1,
+        title=title,
+        abstract="Abstract with $a<b$.",
+        authors=[{"name": "A. Author"}],
+        primary_category="cs.LG",
+        categories=["cs.LG"],
+    )
     papers_upsert([entry])
     return Paper.objects.get(arxiv_id=arxiv_id)
 
@@ -38,8 +45,9 @@ def test_rerender_updates_only_stale_rows():
 
 def test_deferred_rows_show_escaped_source_until_rendered():
     entry = arxiv.new_entry()
-    entry.update(arxiv_id="2401.00003", title="<b>$x$</b>", primary_category="cs.LG",
-                 categories=["cs.LG"])
+    entry.update(
+        arxiv_id="2401.00003", title="<b>$x$</b>", primary_category="cs.LG", categories=["cs.LG"]
+    )
     papers_upsert([entry], render=False)
     paper = Paper.objects.get()
     assert (paper.title_html, paper.renderer_version) == ("&lt;b&gt;$x$&lt;/b&gt;", "")

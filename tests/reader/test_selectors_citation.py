@@ -112,6 +112,10 @@ def test_tags_format_without_queries(django_assert_num_queries):
     assert link == '<link rel="unapi-server" type="application/xml" title="unAPI" href="/unapi">'
     assert bib == f"/arxiv/{paper.arxiv_id}.bib"
     assert multi == "/arxiv/2401.00001,hep-th/9901001.json"
+    paper.authors = []  # no author: no span at all (Zotero would go online to complete it)
+    assert (
+        Template("{% load zotero_tags %}{% coins paper %}").render(Context({"paper": paper})) == ""
+    )
 
 
 def test_citation_meta_takes_v1_from_the_loaded_history_without_queries(

@@ -23,7 +23,8 @@ def test_worker_ingests_files_from_redis_into_postgres(tmp_path):
         papers_ingest_files_task.delay([str(sample)])
         paper = wait_for(
             lambda: Paper.objects.filter(arxiv_id="1302.2146").first(),
-            timeout=90, what="the worker to write paper 1302.2146",
+            timeout=90,
+            what="the worker to write paper 1302.2146",
         )
     assert paper.title_html
     assert list(paper.versions.values_list("version", flat=True)) == [1, 2]
@@ -38,5 +39,8 @@ def test_worker_on_rabbitmq(tmp_path):
     with celery_worker(queues="default", log=tmp_path / "worker.log", broker=amqp):
         with app.connection_for_write(amqp) as conn:
             papers_ingest_files_task.apply_async(args=[[str(sample)]], connection=conn)
-        wait_for(lambda: Paper.objects.filter(arxiv_id="1302.2146").exists(),
-                 timeout=90, what="the RabbitMQ worker to write paper 1302.2146")
+        wait_for(
+            lambda: Paper.objects.filter(arxiv_id="1302.2146").exists(),
+            timeout=90,
+            what="the RabbitMQ worker to write paper 1302.2146",
+        )

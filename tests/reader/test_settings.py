@@ -8,14 +8,21 @@ from tests.conftest import REPO_ROOT
 
 
 def load_settings(env: dict) -> subprocess.CompletedProcess:
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "CELERY_"))}
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "DATABASE_URL", "CELERY_"))
+    }
     code = (
         "import reader.settings as s;"
         "print(s.DATABASES['default']['ENGINE'], s.CELERY_BROKER_URL, s.DEBUG, s.ARXIV_CATEGORIES)"
     )
     return subprocess.run(
-        [sys.executable, "-c", code], cwd=REPO_ROOT, env={**base, **env},
-        capture_output=True, text=True,
+        [sys.executable, "-c", code],
+        cwd=REPO_ROOT,
+        env={**base, **env},
+        capture_output=True,
+        text=True,
     )
 
 
@@ -32,7 +39,9 @@ def test_production_requires_allowed_hosts():
 
 
 def test_embedded_defaults_are_sqlite_and_filesystem_broker():
-    proc = load_settings({"DJANGO_DEBUG": "1", "READER_DATA_DIR": str(REPO_ROOT / "var/test-settings")})
+    proc = load_settings(
+        {"DJANGO_DEBUG": "1", "READER_DATA_DIR": str(REPO_ROOT / "var/test-settings")}
+    )
     assert proc.returncode == 0, proc.stderr
     engine, broker, debug, cats = proc.stdout.split(" ", 3)
     assert engine == "django.db.backends.sqlite3"
@@ -42,12 +51,14 @@ def test_embedded_defaults_are_sqlite_and_filesystem_broker():
 
 
 def test_urls_select_postgres_redis_and_categories():
-    proc = load_settings({
-        "DJANGO_DEBUG": "1",
-        "DATABASE_URL": "postgres://u:p@db.example:5432/reader",
-        "CELERY_BROKER_URL": "redis://cache.example:6379/0",
-        "ARXIV_CATEGORIES": "hep-th math.NA",
-    })
+    proc = load_settings(
+        {
+            "DJANGO_DEBUG": "1",
+            "DATABASE_URL": "postgres://u:p@db.example:5432/reader",
+            "CELERY_BROKER_URL": "redis://cache.example:6379/0",
+            "ARXIV_CATEGORIES": "hep-th math.NA",
+        }
+    )
     assert proc.returncode == 0, proc.stderr
     engine, broker, _debug, cats = proc.stdout.split(" ", 3)
     assert engine == "django.db.backends.postgresql"

@@ -27,13 +27,15 @@ def test_latest_day_with_sections_and_counts(client):
     html = response.content.decode()
     assert response.status_code == 200
     assert len(cards(response)) == 6
-    assert "New <span class=\"count\">(3)</span>" in html
-    assert "Cross-lists <span class=\"count\">(2)</span>" in html
-    assert "Replacements <span class=\"count\">(1)</span>" in html
+    assert 'New <span class="count">(3)</span>' in html
+    assert 'Cross-lists <span class="count">(2)</span>' in html
+    assert 'Replacements <span class="count">(1)</span>' in html
     assert 'rel="prev" href="?date=2025-11-20"' in html
     assert 'rel="next"' not in html
-    assert html.index('id="section-new"') < html.index('id="section-cross"') < html.index(
-        'id="section-replace"'
+    assert (
+        html.index('id="section-new"')
+        < html.index('id="section-cross"')
+        < html.index('id="section-replace"')
     )
 
 

@@ -26,21 +26,39 @@ def enqueued(monkeypatch):
 
 def test_paper_page_shows_everything(client):
     entry = EntryFactory(
-        arxiv_id="2511.13720", version=2, comment="ICLR 2026", journal_ref="J. Test 1 (2026)",
-        doi="10.1000/xyz", categories=["cs.LG", "stat.ML"],
-        versions=[{"version": 1, "date": datetime(2025, 11, 17, tzinfo=UTC), "size": "1 MB"},
-                  {"version": 2, "date": datetime(2025, 11, 19, tzinfo=UTC), "size": "2 MB"}],
+        arxiv_id="2511.13720",
+        version=2,
+        comment="ICLR 2026",
+        journal_ref="J. Test 1 (2026)",
+        doi="10.1000/xyz",
+        categories=["cs.LG", "stat.ML"],
+        versions=[
+            {"version": 1, "date": datetime(2025, 11, 17, tzinfo=UTC), "size": "1 MB"},
+            {"version": 2, "date": datetime(2025, 11, 19, tzinfo=UTC), "size": "2 MB"},
+        ],
     )
     papers_upsert([entry], listing_category="cs.LG")
     html = client.get("/arxiv/2511.13720").content.decode()
     for needle in [
         '<h1 class="paper-title mathjax_ignore tex2jax_ignore notranslate">',
-        "Ada Lovelace", "Émile Borel", 'href="/arxiv/stat.ML"', "ICLR 2026", "J. Test 1 (2026)",
-        'href="https://doi.org/10.1000/xyz"', "https://arxiv.org/abs/2511.13720",
-        "https://arxiv.org/pdf/2511.13720v2", ">v1</a>", ">v2</a>", "2 MB",
+        "Ada Lovelace",
+        "Émile Borel",
+        'href="/arxiv/stat.ML"',
+        "ICLR 2026",
+        "J. Test 1 (2026)",
+        'href="https://doi.org/10.1000/xyz"',
+        "https://arxiv.org/abs/2511.13720",
+        "https://arxiv.org/pdf/2511.13720v2",
+        ">v1</a>",
+        ">v2</a>",
+        "2 MB",
         '<div class="abstract mathjax_ignore tex2jax_ignore notranslate">',
-        'data-related-url="/arxiv/2511.13720/related?fragment=1"', "<header", "<main", "<footer",
-        "static/js/mathjax-config.js", "static/vendor/mathjax/tex-chtml.js",
+        'data-related-url="/arxiv/2511.13720/related?fragment=1"',
+        "<header",
+        "<main",
+        "<footer",
+        "static/js/mathjax-config.js",
+        "static/vendor/mathjax/tex-chtml.js",
     ]:
         assert needle in html, needle
     # Load order: config, MathJax, math.js, reader.js; all deferred, none inline.
@@ -74,7 +92,9 @@ def test_padding_variants_redirect_to_the_canonical_id(client):
     assert client.get("/arxiv/2401.6769")["Location"] == "/arxiv/2401.06769"
 
 
-@pytest.mark.parametrize("url", ["/arxiv/1313.00001", "/arxiv/2511.000001", "/arxiv/hep-th/9913001"])
+@pytest.mark.parametrize(
+    "url", ["/arxiv/1313.00001", "/arxiv/2511.000001", "/arxiv/hep-th/9913001"]
+)
 def test_invalid_ids_are_404_with_a_message(client, url, enqueued):
     response = client.get(url)
     assert response.status_code == 404

@@ -20,7 +20,10 @@ def test_search_ranks_and_highlights_outside_math(client):
     html = response.content.decode()
     assert response.status_code == 200
     assert len(cards(response)) == 1
-    assert "<mark>Diffusion</mark> samplers with <span class=\"math inline\">\\(\\alpha\\)</span>" in html
+    assert (
+        '<mark>Diffusion</mark> samplers with <span class="math inline">\\(\\alpha\\)</span>'
+        in html
+    )
     assert "1 paper match" in html
 
 
@@ -56,8 +59,15 @@ def test_sort_by_time_and_stars(client):
 
 @pytest.mark.parametrize(
     "query,status",
-    [("q=kernel&page=abc", 400), ("q=kernel&page=41", 400), ("q=kernel&sort=bogus", 400),
-     ("q=" + "x" * 401, 400), ("q=" + "y" * 5000, 400), ("q=-only", 400), ("q=%22%22", 400)],
+    [
+        ("q=kernel&page=abc", 400),
+        ("q=kernel&page=41", 400),
+        ("q=kernel&sort=bogus", 400),
+        ("q=" + "x" * 401, 400),
+        ("q=" + "y" * 5000, 400),
+        ("q=-only", 400),
+        ("q=%22%22", 400),
+    ],
 )
 def test_bad_search_parameters_are_400(client, query, status):
     response = client.get(f"/search?{query}")
@@ -91,8 +101,12 @@ def test_home_lists_categories_with_counts_and_days(client):
 
 @pytest.mark.parametrize(
     "to,location",
-    [("cs.AI cs.LG", "/arxiv/cs.AI+cs.LG"), ("cs.AI+cs.LG-cs.CY", "/arxiv/cs.AI+cs.LG-cs.CY"),
-     ("https://arxiv.org/abs/2511.13720v2", "/arxiv/2511.13720v2"), ("hep-th/9901001", "/arxiv/hep-th/9901001")],
+    [
+        ("cs.AI cs.LG", "/arxiv/cs.AI+cs.LG"),
+        ("cs.AI+cs.LG-cs.CY", "/arxiv/cs.AI+cs.LG-cs.CY"),
+        ("https://arxiv.org/abs/2511.13720v2", "/arxiv/2511.13720v2"),
+        ("hep-th/9901001", "/arxiv/hep-th/9901001"),
+    ],
 )
 def test_open_box_redirects(client, to, location):
     response = client.get("/go", {"to": to})

@@ -61,7 +61,7 @@ def assert_list_page(doc, by_id: dict[str, Paper]) -> list[str]:
     unapi_ids = [a.get("title") for a in doc.iter("abbr") if a.get("class") == "unapi-id"]
     assert unapi_ids == ids
     links = [link.get("href") for link in doc.findall("./head/link[@rel='unapi-server']")]
-    assert links == ["/unapi"]
+    assert links == ["http://testserver/unapi"]  # absolute: the translator appends "?id="
     return ids
 
 
@@ -168,6 +168,20 @@ def test_multi_id_page_has_one_coins_span_per_paper_in_order(client, samples):
     assert assert_list_page(doc, samples) == list(CASES)
 
 
+def test_coins_survive_quotes_angle_brackets_and_ampersands(client):
+    nasty = 'Why "<b>bold</b>" & 100% fail: $a<b$ #1'
+    papers_create(1, arxiv_id="2511.00043", title=nasty, abstract="x < y & \"z\" ; a=b",
+                  authors=[{"name": "Seán O'Brien & Co"}, {"name": "李 雷"}], doi="10.1/a&b")  # fmt: skip
+    papers_create(1, arxiv_id="2511.00044")
+    response = client.get("/arxiv/2511.00043,2511.00044")
+    doc = parse(response.content)
+    by_id = Paper.objects.in_bulk(field_name="arxiv_id")
+    assert assert_list_page(doc, by_id) == ["2511.00043", "2511.00044"]
+    kev = dict(parse_qsl(coins_titles(doc)[0]))
+    assert kev["rft.title"] == nasty and kev["rft_id"] == "https://arxiv.org/abs/2511.00043"
+    assert [b for b in doc.iter("b")] == []  # the title attribute stayed an attribute
+
+
 @pytest.mark.corpus
 def test_unapi_ids_on_a_list_page_resolve_to_ris_with_the_pdf(client, samples):
     doc = parse(client.get("/arxiv/" + ",".join(CASES)).content)
@@ -193,3 +207,37 @@ def test_list_pages_cost_no_query_per_paper(client):
     assert not [s for s in sql if "reader_paperversion" in s]
     with_page2 = client.get("/arxiv/cs.LG?page=2&fragment=1")
     assert len(coins_titles(parse(with_page2.content))) == 5
+
+
+@pytest.mark.parametrize(
+    "page_url", ["/arxiv/cs.LG?sort=time", "/search?q=methods", "/arxiv/{ids}"]
+)
+def test_every_export_link_on_a_page_downloads(client, page_url):
+    papers = papers_create(3, title="Kernel methods")
+    url = page_url.format(ids=",".join(p.arxiv_id for p in papers[:2]))
+    doc = parse(client.get(url).content)
+    hrefs = [
+        a.get("href")
+        for p in doc.iter("p")
+        if (p.get("class") or "") in ("page-exports", "cite-links")
+        for a in p.iter("a")
+    ]
+    assert len(hrefs) == 3 + 3 * len(cards(doc))  # the page's three, then three per card
+    for href in hrefs:
+        response = client.get(url.split("?")[0] + href if href.startswith("?") else href)
+        assert response.status_code == 200, href
+        assert response["Content-Disposition"].startswith("attachment; filename=")
+    buttons = [b.get("data-copy-bibtex") for b in doc.iter("button") if b.get("data-copy-bibtex")]
+    assert buttons == [f"/arxiv/{c.get('data-id')}.bib" for c in cards(doc)]
+
+
+def test_paper_page_cite_section_links_download(client):
+    (paper,) = papers_create(1)
+    doc = parse(client.get(f"/arxiv/{paper.arxiv_id}").content)
+    section = next(s for s in doc.iter("section") if s.get("id") == "cite")
+    hrefs = [a.get("href") for a in section.iter("a")]
+    assert hrefs == [f"/arxiv/{paper.arxiv_id}.{ext}" for ext in ("bib", "ris", "json")]
+    for href in hrefs:
+        assert client.get(href).status_code == 200
+    (button,) = [b for b in section.iter("button")]
+    assert button.get("data-copy-bibtex") == hrefs[0] and button.get("hidden") is not None

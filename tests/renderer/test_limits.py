@@ -57,20 +57,24 @@ def test_doubling(name):
 @pytest.mark.slow
 @pytest.mark.parametrize("name", [n for n in PATTERNS if "dollar" in n or "\\" in PATTERNS[n]])
 def test_at_cap_costs_about_what_markdown_it_costs(name):
-    """At the 256 KB cap the math rules stay within 2x bare markdown-it (+0.3 s) on the same
-    input (absolute times on a loaded 2-core box swing by 2x, so markdown-it is the yardstick)."""
+    """At the 256 KB cap the math rules stay within 3x bare markdown-it (+0.5 s) on the same
+    input. A quadratic rule is 10-100x here; absolute times on a shared 2-core box swing by 2x,
+    so markdown-it, timed interleaved with us, is the yardstick."""
     text = _doc(PATTERNS[name], renderer.MARKDOWN_MAX_BYTES - 16)
-    ours, bare = _time(renderer.render_markdown, text, 2), _time(BARE.render, text, 2)
-    assert ours < 2 * bare + 0.3, f"{name}: {ours:.2f}s vs bare {bare:.2f}s"
+    ours, bare = [], []
+    for _ in range(2):
+        bare.append(_time(BARE.render, text, 1))
+        ours.append(_time(renderer.render_markdown, text, 1))
+    assert min(ours) < 3 * min(bare) + 0.5, f"{name}: {min(ours):.2f}s vs bare {min(bare):.2f}s"
 
 
 @pytest.mark.slow
 def test_issue_examples_under_one_second():
     """The issue's examples: 20,000 unmatched $ and 2,000 unclosed \\begin{equation}."""
-    dollars = "We paid $a for it. " * 20_000  # 20,000 openers that never close
-    equations = "\\begin{equation}\nx = 1\n\n" * 2_000
-    for text in (dollars[: renderer.MARKDOWN_MAX_BYTES], equations):
-        assert _time(renderer.render_markdown, text, 1) < 1.0
+    dollars = "x $a " * 20_000  # 20,000 openers that never close (100 KB)
+    equations = "\\begin{equation}\nx = 1\n\n" * 2_000  # 50 KB
+    for text in (dollars, equations):
+        assert _time(renderer.render_markdown, text, 2) < 1.0
 
 
 @pytest.mark.slow

@@ -20,8 +20,11 @@ class Command(BaseCommand):
             help="ignore a saved position and start from the first line",
         )
         parser.add_argument("--batch", type=int, default=2000, help="lines per transaction")
-        parser.add_argument("--render", action="store_true",
-                            help="render titles/abstracts inline (slower) instead of queuing it")
+        parser.add_argument(
+            "--render",
+            action="store_true",
+            help="render titles/abstracts inline (slower) instead of queuing it",
+        )
 
     def handle(self, *args, **opts):
         path = Path(opts["path"])
@@ -32,8 +35,11 @@ class Command(BaseCommand):
         bar = tqdm(unit="line", desc="snapshot", disable=opts["verbosity"] == 0)
         try:
             report = papers_import_snapshot(
-                path=path, restart=opts["restart"], batch_lines=opts["batch"],
-                render=opts["render"], progress=bar.update,
+                path=path,
+                restart=opts["restart"],
+                batch_lines=opts["batch"],
+                render=opts["render"],
+                progress=bar.update,
             )
         finally:
             bar.close()
@@ -44,6 +50,8 @@ class Command(BaseCommand):
         self.stdout.write(report.summary())
         if not opts["render"] and (report.counts["new"] or report.counts["updated"]):
             papers_rerender_stale_task.delay()
-            self.stdout.write("rendering queued: the worker renders the new rows (or run `rerender`)")
+            self.stdout.write(
+                "rendering queued: the worker renders the new rows (or run `rerender`)"
+            )
         if not report.ok:
             raise CommandError(f"{len(report.failures)} line(s)/batch(es) failed; see above")

@@ -50,6 +50,19 @@ def test_index_lists_every_catalogue_demo_with_its_papers(client):
             assert f"arXiv:{arxiv_id}" in html
 
 
+def test_index_shows_the_latest_verdict(client, make_run, monkeypatch):
+    from demos import catalog
+    from demos.services import demo_run_execute
+
+    monkeypatch.setattr(catalog, "ORDER", (FAKE_KEY,))
+    html = client.get("/demos/").content.decode()
+    assert "Not run yet" in html
+    run = make_run()
+    demo_run_execute(run_id=str(run.id))
+    html = client.get("/demos/").content.decode()
+    assert "Latest run: 1 of 2 claim checks hold" in html and f"/demos/runs/{run.id}/" in html
+
+
 def test_detail_shows_description_form_claims_caveats_and_runs(client, make_run):
     make_run(status="succeeded")
     response = client.get(f"/demos/{FAKE_KEY}/")

@@ -34,11 +34,16 @@ def test_all_samples_ingest_with_only_the_error_responses_failing():
 
 
 def test_arxivraw_record_exact_values():
-    papers_ingest_files(paths=[shared_path("arxiv-samples/A/oai-pmh/saelim-2015_GetRecord_arXivRaw_1302.2146.xml")])
+    papers_ingest_files(
+        paths=[shared_path("arxiv-samples/A/oai-pmh/saelim-2015_GetRecord_arXivRaw_1302.2146.xml")]
+    )
     paper = Paper.objects.get(arxiv_id="1302.2146")
     assert paper.title == "The Same-Sign Dilepton Signature of RPV/MFV SUSY"
     assert [a["name"] for a in paper.authors] == [
-        "Joshua Berger", "Maxim Perelstein", "Michael Saelim", "Philip Tanedo",
+        "Joshua Berger",
+        "Maxim Perelstein",
+        "Michael Saelim",
+        "Philip Tanedo",
     ]
     assert paper.categories == ["hep-ph", "hep-ex"]
     assert paper.primary_category == "hep-ph"
@@ -54,17 +59,32 @@ def test_arxivraw_record_exact_values():
 
 
 def test_oai_arxiv_format_primary_is_first_category():
-    papers_ingest_files(paths=[shared_path("arxiv-samples/A/oai-pmh/hepcrawl-2017_ListRecords_arXiv_set-physics-hep-ex.xml")])
+    papers_ingest_files(
+        paths=[
+            shared_path(
+                "arxiv-samples/A/oai-pmh/hepcrawl-2017_ListRecords_arXiv_set-physics-hep-ex.xml"
+            )
+        ]
+    )
     paper = Paper.objects.get(arxiv_id="1706.05371")
     assert paper.primary_category == "physics.ins-det"
     assert paper.categories == ["physics.ins-det", "hep-ex"]
-    assert [a["name"] for a in paper.authors][:3] == ["Tyler Anderson", "Jacob Cutter", "Navneet Dhaliwal"]
+    assert [a["name"] for a in paper.authors][:3] == [
+        "Tyler Anderson",
+        "Jacob Cutter",
+        "Navneet Dhaliwal",
+    ]
     assert len(paper.authors) == 13
-    assert paper.title == "Evaluation of Silicon Photomultipliers for use as Photosensors in Liquid Xenon Detectors"
+    assert (
+        paper.title
+        == "Evaluation of Silicon Photomultipliers for use as Photosensors in Liquid Xenon Detectors"
+    )
 
 
 def test_old_style_id_from_api():
-    papers_ingest_files(paths=[shared_path("arxiv-samples/A/api/arxivpy-2026_id-quant-ph_0201082v1.body.xml")])
+    papers_ingest_files(
+        paths=[shared_path("arxiv-samples/A/api/arxivpy-2026_id-quant-ph_0201082v1.body.xml")]
+    )
     paper = Paper.objects.get(arxiv_id="quant-ph/0201082")
     assert paper.primary_category == "quant-ph"
     assert paper.latest_version >= 1
@@ -72,10 +92,12 @@ def test_old_style_id_from_api():
 
 
 def test_empty_result_and_no_records_match_are_empty_successes():
-    report = papers_ingest_files(paths=[
-        shared_path("arxiv-samples/A/api/arxivpy-2026_empty_id-0000.0000.body.xml"),
-        shared_path("arxiv-samples/A/oai-pmh/saelim-2015_ERROR_noRecordsMatch.xml"),
-    ])
+    report = papers_ingest_files(
+        paths=[
+            shared_path("arxiv-samples/A/api/arxivpy-2026_empty_id-0000.0000.body.xml"),
+            shared_path("arxiv-samples/A/oai-pmh/saelim-2015_ERROR_noRecordsMatch.xml"),
+        ]
+    )
     assert report.ok and not report.counts
     assert Paper.objects.count() == 0
 
@@ -88,9 +110,14 @@ def test_saved_feed_file_lists_papers_under_its_category_in_feed_order():
     feed = Path(__file__).parent.parent / "fixtures" / "arxiv" / "rss_cs.LG.xml"
     report = papers_ingest_files(paths=[feed])
     assert report.ok, report.failures
-    rows = list(ListingEntry.objects.filter(category="cs.LG").order_by("position")
-                .values_list("paper__arxiv_id", "section"))
+    rows = list(
+        ListingEntry.objects.filter(category="cs.LG")
+        .order_by("position")
+        .values_list("paper__arxiv_id", "section")
+    )
     assert rows[:4] == [
-        ("2611.12345", "new"), ("2611.00007", "cross"),
-        ("2203.01250", "replace"), ("hep-th/9901001", "replace"),
+        ("2611.12345", "new"),
+        ("2611.00007", "cross"),
+        ("2203.01250", "replace"),
+        ("hep-th/9901001", "replace"),
     ]

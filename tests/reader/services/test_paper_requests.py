@@ -28,7 +28,9 @@ class FakeClient:
         yield "api id_list", self.body, arxiv.parse_any(self.body)
 
 
-def test_request_enqueues_once_and_fetch_finds_the_paper(django_capture_on_commit_callbacks, monkeypatch):
+def test_request_enqueues_once_and_fetch_finds_the_paper(
+    django_capture_on_commit_callbacks, monkeypatch
+):
     sent = []
     monkeypatch.setattr(tasks.paper_fetch_task, "apply_async", lambda **kw: sent.append(kw))
     with django_capture_on_commit_callbacks(execute=True):
@@ -60,7 +62,9 @@ def test_daily_ingest_runs_after_each_announcement_on_the_default_queue():
     assert entry["task"] == "reader.tasks.papers_ingest_new_task"
     assert entry["schedule"] == crontab(minute=45, hour=20, day_of_week="0-4")
     assert settings.CELERY_TIMEZONE == "America/New_York"
-    assert tasks.papers_ingest_new_task.name in {e["task"] for e in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert tasks.papers_ingest_new_task.name in {
+        e["task"] for e in settings.CELERY_BEAT_SCHEDULE.values()
+    }
     assert settings.CELERY_TASK_ROUTES == {"demos.tasks.demo_run_execute_task": {"queue": "demos"}}
     assert tasks.papers_ingest_new_task.max_retries == 5
 

@@ -18,12 +18,17 @@ def make_entry(**overrides) -> dict:
         version=1,
         title="Diffusion with $\\alpha$-stable noise",
         abstract="We study $x_t$ for M\\\"uller's sampler.\n\nSecond paragraph.",
-        authors=[{"name": "J\\\"org M\\\"uller", "affiliation": "ETH"}, {"name": "A. B{\\'e}r", "affiliation": None}],
+        authors=[
+            {"name": 'J\\"org M\\"uller', "affiliation": "ETH"},
+            {"name": "A. B{\\'e}r", "affiliation": None},
+        ],
         primary_category="cs.LG",
         categories=["cs.LG", "stat.ML", "math.IT"],
         published=datetime(2024, 1, 12, 18, 0, tzinfo=UTC),
         updated=datetime(2024, 1, 12, 18, 0, tzinfo=UTC),
-        versions=[{"version": 1, "date": datetime(2024, 1, 12, 18, 0, tzinfo=UTC), "size": "120kb"}],
+        versions=[
+            {"version": 1, "date": datetime(2024, 1, 12, 18, 0, tzinfo=UTC), "size": "120kb"}
+        ],
         doi="10.1000/xyz",
     )
     entry.update(overrides)
@@ -56,7 +61,9 @@ def test_same_data_twice_changes_nothing():
 def test_newer_version_replaces_metadata_and_extends_history():
     papers_upsert([make_entry()])
     v2 = make_entry(
-        version=2, title="Better title", updated=datetime(2024, 3, 1, 12, 0, tzinfo=UTC),
+        version=2,
+        title="Better title",
+        updated=datetime(2024, 3, 1, 12, 0, tzinfo=UTC),
         versions=[{"version": 2, "date": datetime(2024, 3, 1, 12, 0, tzinfo=UTC), "size": None}],
     )
     assert papers_upsert([v2]) == {"updated": 1}

@@ -34,10 +34,17 @@ def test_three_processes_never_overlap_and_keep_the_interval(tmp_path):
         "READER_DATA_DIR": str(tmp_path),
         "ARXIV_MIN_INTERVAL": str(INTERVAL),
     }
-    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=REPO_ROOT, env=env, check=True)
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "-v0"], cwd=REPO_ROOT, env=env, check=True
+    )
     procs = [
-        subprocess.Popen([sys.executable, "-c", WORKER], cwd=REPO_ROOT, env=env,
-                         stdout=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [sys.executable, "-c", WORKER],
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         for _ in range(3)
     ]
     spans = []

@@ -183,7 +183,7 @@ def main() -> None:
     print(
         f"renderer {renderer.RENDERER_VERSION}; {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; "
         f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}; "
-        f"best of {args.repeat} (adversarial: 1 run)\n"
+        f"best of {args.repeat}, bare and ours interleaved (adversarial and stock rows: best of 2, 1)\n"
     )
     print("| document | bare markdown-it-py, ms/doc | render_markdown, ms/doc | ratio |")
     print("|---|--:|--:|--:|")

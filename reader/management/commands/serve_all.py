@@ -66,7 +66,7 @@ class Command(BaseCommand):
         finally:
             for proc in procs.values():
                 if proc.poll() is None:
-                    os.killpg(proc.pid, signal.SIGTERM)
+                    proc.terminate()  # the worker's warm shutdown stops its own pool
             deadline = time.time() + 10
             for proc in procs.values():
                 try:

@@ -237,3 +237,16 @@ def test_paper_panel_lists_demos_for_a_paper(rf, echo_demo):
     assert f'action="/demos/{demos[0]["key"]}/runs/"' in html and "csrfmiddlewaretoken" in html
     assert demo_list_for_paper("1706.03762") == []
     assert render_to_string("demos/_paper_panel.html", {"demos": []}).strip() == ""
+
+
+def test_paper_page_panel_runs_the_demo_for_that_paper(client, no_enqueue):
+    from tests.factories import PaperFactory
+
+    paper = PaperFactory(arxiv_id="2405.04434")
+    html = client.get("/arxiv/2405.04434").content.decode()
+    assert 'class="demos-panel"' in html and 'action="/demos/attention.kv_cache/runs/"' in html
+    assert 'name="paper" value="2405.04434"' in html
+    response = _post(client, {"paper": "2405.04434"}, key="attention.kv_cache")
+    assert response.status_code == 303
+    run = DemoRun.objects.get()
+    assert run.paper_id == paper.pk and run.size == "smoke" and run.params["mla_kv_bits"] == "16"

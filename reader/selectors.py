@@ -179,6 +179,14 @@ def paper_list_for_issue(
     return listing
 
 
+def paper_list_for_issue_export(*, expr: CategoryExpr, day: date | None) -> tuple[date, list]:
+    """Every paper of the day (default: the latest), in listing order, for a citation download."""
+    day = day or issue_latest(categories=expr.include)
+    if day is None:
+        return None, []
+    return day, papers_by_pk([pk for _s, pk in _ordered_entries(expr, day, "default")])
+
+
 def paper_list_for_feed(*, expr: CategoryExpr, limit: int = 500) -> tuple[date | None, list]:
     """The latest day's papers for a category feed (new and cross-lists, listing order)."""
     day = issue_latest(categories=expr.include)

@@ -61,9 +61,10 @@ def _check_size(source: str, limit: int, what: str) -> None:
         )
 
 
-# Control characters and noncharacters are invalid in HTML text and never meant to be shown.
+# Control characters, noncharacters and lone surrogates (which cannot even be encoded) are
+# invalid in HTML text and never meant to be shown.
 _INVALID = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufdd0-\ufdef"
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef"
     + "".join(f"{chr(p + 0xFFFE)}{chr(p + 0xFFFF)}" for p in range(0, 0x110000, 0x10000))
     + "]"
 )
@@ -96,11 +97,11 @@ def render_tex_title(source: str) -> str:
 def tex_plain_text(source: str) -> str:
     """Plain-text twin: lines joined, paragraphs separated by a blank line, math kept as TeX."""
     _check_size(source, TEX_TEXT_MAX_BYTES, "Abstract")
-    paras = arxiv_text.paragraphs(source)
+    paras = arxiv_text.paragraphs(_clean_input(source))
     return "\n\n".join(arxiv_text.plain_text(p, join_space=True).strip() for p in paras)
 
 
 def tex_to_unicode(text: str) -> str:
     """TeX accents and escapes outside math to Unicode; math and whitespace kept verbatim."""
     _check_size(text, TEX_TO_UNICODE_MAX_BYTES, "TeX text")
-    return arxiv_text.plain_text(text, join_space=False)
+    return arxiv_text.plain_text(_clean_input(text), join_space=False)

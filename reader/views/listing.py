@@ -3,7 +3,7 @@
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from reader import selectors
+from reader import export_views, selectors
 from reader.converters import CategoryExpr
 from reader.forms import ListingForm, form_errors
 from reader.views.common import error_page, query_string
@@ -17,6 +17,10 @@ def listing(request: HttpRequest, cats: CategoryExpr) -> HttpResponse:
             request, status=400, title="Bad listing parameters", messages=form_errors(form)
         )
     params = form.cleaned_data
+    fmt = export_views.export_format(request)
+    if fmt:  # ?format=bib|ris|csl: the whole day as a citation file (Zotero issue)
+        day, papers = selectors.paper_list_for_issue_export(expr=cats, day=params["date"])
+        return export_views.export_response(fmt, papers, f"{cats.text}_{day}")
     fragment = params["fragment"]
     result = selectors.paper_list_for_issue(
         expr=cats,

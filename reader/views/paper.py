@@ -6,7 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from reader import selectors, services
+from reader import export_views, selectors, services
 from reader.arxiv import InvalidArxivId, normalize_id
 from reader.views.common import error_page
 
@@ -49,6 +49,9 @@ def papers(request: HttpRequest, ids: list[str]) -> HttpResponse:
     if problem:
         return error_page(request, status=404, title="Not an arXiv id", messages=problem)
     canonical = ",".join(bare + (f"v{v}" if v else "") for bare, v in pairs)
+    fmt = export_views.export_format(request)
+    if fmt:  # ?format=bib|ris|csl: the stored papers as a citation file (Zotero issue)
+        return export_views.ids_response(fmt, list(dict.fromkeys(b for b, _v in pairs)))
     if canonical != ",".join(ids):
         return redirect(reverse("reader:papers", args=[canonical]), permanent=True)
     if len(pairs) == 1:

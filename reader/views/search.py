@@ -4,7 +4,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from reader import selectors
+from reader import export_views, selectors
 from reader.feeds import SearchFeed
 from reader.forms import SearchForm, form_errors
 from reader.search import QueryError, parse_query
@@ -42,6 +42,9 @@ def search(request: HttpRequest) -> HttpResponse:
     if parsed is not None:
         sort, page = form.cleaned_data["sort"], form.cleaned_data["page"]
         results = selectors.paper_list_for_query(parsed=parsed, sort=sort, page=page)
+        fmt = export_views.export_format(request)
+        if fmt:  # ?format=bib|ris|csl: this result page as a citation file (Zotero issue)
+            return export_views.export_response(fmt, results.papers, f"search_page{page}")
         q = form.cleaned_data["q"]
         context.update(
             results=results,

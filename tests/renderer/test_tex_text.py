@@ -72,7 +72,8 @@ def test_title_has_no_paragraph_and_abstract_has_one_per_paragraph():
 
 
 def test_control_characters_are_dropped():
-    assert renderer.render_markdown("a\x00b\x1fc\ufffe") == "<p>abc</p>\n"
+    assert renderer.render_markdown("a\x00b\x1fc\ufffe\ud800") == "<p>abc</p>\n"
+    assert renderer.render_tex_text("a\ud800b") == "<p>ab</p>\n"
 
 
 def test_version_string():

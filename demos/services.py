@@ -259,6 +259,18 @@ def demo_run_fail(*, run: DemoRun, error: str) -> DemoRun:
     return run
 
 
+def demo_run_timed_out(*, run_id: str) -> DemoRun | None:
+    """Fail a run whose pool child was killed at the hard time limit (called by the task)."""
+    run = selectors.demo_run_get(run_id=run_id)
+    if run is None:
+        return None
+    try:
+        _, hard = time_limits(key=run.demo_key, size=run.size)
+    except KeyError:
+        hard = settings.CELERY_TASK_TIME_LIMIT
+    return demo_run_fail(run=run, error=f"timed out: stopped at the hard limit of {hard} s")
+
+
 def demo_run_cancel(*, run: DemoRun) -> bool:
     """Cancel a queued run (a running one is left alone); True when it was cancelled."""
     now = timezone.now()

@@ -8,11 +8,26 @@ error, and a lost worker's run comes back through acks_late + reject_on_worker_l
 import logging
 
 from celery import shared_task
+from celery.contrib.django.task import DjangoTask
+from celery.exceptions import TimeLimitExceeded
 
 logger = logging.getLogger(__name__)
 
 
-@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+class DemoRunTask(DjangoTask):
+    """Records a hard time-limit kill, which the killed pool child cannot record itself."""
+
+    def on_failure(self, exc, task_id, args, kwargs, einfo) -> None:
+        # Celery calls this in the worker parent for hard timeouts (no CUDA is touched there).
+        if isinstance(exc, TimeLimitExceeded) and args:
+            from demos.services import demo_run_timed_out
+
+            demo_run_timed_out(run_id=str(args[0]))
+
+
+@shared_task(
+    base=DemoRunTask, bind=True, acks_late=True, reject_on_worker_lost=True, ignore_result=True
+)
 def demo_run_execute_task(self, run_id: str) -> None:
     """Execute one DemoRun by id (the service records success, failure and progress)."""
     from demos.services import demo_run_execute

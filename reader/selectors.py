@@ -15,7 +15,8 @@ SECTIONS = ("new", "cross", "replace")
 SECTION_TITLES = {"new": "New", "cross": "Cross-lists", "replace": "Replacements"}
 SORTS = ("default", "time", "stars")
 SEARCH_SORTS = ("relevance", "time", "stars")
-# Only the columns a card shows: a listing never loads source TeX, notes or hashes.
+# Only the columns a card shows (abstract_plain feeds its COinS span): a listing never loads
+# source TeX, notes or hashes.
 CARD_FIELDS = (
     "id",
     "arxiv_id",
@@ -23,6 +24,7 @@ CARD_FIELDS = (
     "title_html",
     "title_plain",
     "abstract_html",
+    "abstract_plain",
     "authors",
     "authors_text",
     "primary_category",

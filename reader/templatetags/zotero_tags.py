@@ -4,6 +4,8 @@ The tags format rows the view already loaded (``selectors_citation.citation_dict
 never query. Values are escaped by ``format_html``, once, so a KEV's ``&`` becomes ``&amp;``.
 """
 
+from datetime import date
+
 from django import template
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
@@ -14,7 +16,7 @@ from reader.selectors_citation import citation_dict
 register = template.Library()
 
 
-def _v1(versions) -> object:
+def _v1(versions) -> date | None:
     """The earliest submitted date in an already-loaded version list (or None)."""
     dates = [v.submitted for v in versions or () if getattr(v, "submitted", None)]
     return min(dates).date() if dates else None
@@ -24,11 +26,7 @@ def _v1(versions) -> object:
 def citation_meta(paper, versions=None) -> str:
     """Highwire ``citation_*``, ``DC.type`` and ``og:*`` meta tags for a paper page <head>."""
     data = citation_dict(paper, v1=_v1(versions))
-    return format_html_join(
-        "\n  ",
-        '<meta {}="{}" content="{}">',
-        zotero.meta_pairs(data),
-    )
+    return format_html_join("\n  ", '<meta {}="{}" content="{}">', zotero.meta_pairs(data))
 
 
 @register.simple_tag

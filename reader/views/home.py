@@ -1,5 +1,6 @@
 """Home page and the "open" box (an id or a category expression typed into a form)."""
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -12,7 +13,10 @@ from reader.views.common import error_page
 
 def home(request: HttpRequest) -> HttpResponse:
     """Categories grouped by archive with the latest day's counts, recent days, search box."""
-    return render(request, "reader/home.html", selectors.home_categories())
+    context = selectors.home_categories()
+    # Recent days link to the union of the categories this site ingests.
+    context["site_cats"] = ",".join(settings.ARXIV_CATEGORIES)
+    return render(request, "reader/home.html", context)
 
 
 def go(request: HttpRequest) -> HttpResponse:

@@ -1,22 +1,20 @@
 // Typesetting for fragments added after page load (lazy-loaded listing batches, swapped notes).
+// Needs static/js/mathjax-config.js loaded before it (it creates window.readerMath).
 //
-//   window.readerMath.typeset(elements) -> Promise   typeset these elements (array or one node)
-//   window.readerMath.replace(oldEl, newEl) -> Promise  swap a typeset node for a new fragment
+//   window.readerMath.typeset(elements) -> Promise     typeset these elements (list or one node)
+//   window.readerMath.replace(oldEl, newEl) -> Promise swap a typeset node for a new fragment
 //   window.readerMath.ready -> Promise                 resolves after the page's first typeset
 //
 // MathJax must never run two typesetting operations at once, so every call is chained on
-// MathJax.startup.promise. After each typeset, afterTypeset() does Cool Papers' notranslate
-// hand-over: protect the math first, then let translators at the prose (rendering.md §4.4).
+// MathJax.startup.promise, after the first page typeset; each ends with the notranslate
+// hand-over (readerMath.afterTypeset, defined with the configuration).
 'use strict';
 
 (function () {
-  function afterTypeset(root) {
-    // Belt and braces for mathjax-config.js's safeOptions: typeset math never links anywhere.
-    root.querySelectorAll('mjx-container [href]').forEach((el) => el.removeAttribute('href'));
-    root.querySelectorAll('.math, mjx-container').forEach((el) => el.classList.add('notranslate'));
-    const containers = Array.from(root.querySelectorAll('.mathjax_ignore'));
-    if (root.classList && root.classList.contains('mathjax_ignore')) containers.push(root);
-    containers.forEach((el) => el.classList.remove('notranslate'));
+  const readerMath = window.readerMath;
+  if (!readerMath || !readerMath.ready) {
+    console.error('math.js: load static/js/mathjax-config.js first');
+    return;
   }
 
   function asList(elements) {
@@ -25,41 +23,32 @@
     return Array.from(elements);
   }
 
-  // MathJax.startup.promise exists once tex-chtml.js has loaded; before that, wait for it.
-  function startupPromise() {
-    if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => {
-      window.addEventListener('load', resolve, { once: true });
-    });
-  }
-
-  function typeset(elements) {
-    const list = asList(elements);
-    return startupPromise().then(() => {
+  function chain(step) {
+    return readerMath.ready.then(() => {
       MathJax.startup.promise = MathJax.startup.promise
-        .then(() => (list.length ? MathJax.typesetPromise(list) : null))
-        .then(() => list.forEach(afterTypeset))
+        .then(step)
         .catch((err) => console.error('MathJax typeset failed', err));
       return MathJax.startup.promise;
     });
   }
 
+  function typeset(elements) {
+    const list = asList(elements);
+    return chain(() =>
+      list.length
+        ? MathJax.typesetPromise(list).then(() => list.forEach(readerMath.afterTypeset))
+        : null,
+    );
+  }
+
   function replace(oldEl, newEl) {
-    return startupPromise().then(() => {
-      MathJax.startup.promise = MathJax.startup.promise.then(() => {
-        MathJax.typesetClear([oldEl]); // drop MathJax's records for the old nodes first
-        oldEl.replaceWith(newEl);
-      });
-      return typeset([newEl]);
+    return chain(() => {
+      MathJax.typesetClear([oldEl]); // drop MathJax's records for the old nodes first
+      oldEl.replaceWith(newEl);
+      return MathJax.typesetPromise([newEl]).then(() => readerMath.afterTypeset(newEl));
     });
   }
 
-  window.readerMath = {
-    typeset,
-    replace,
-    afterTypeset,
-    ready: startupPromise().then(() => MathJax.startup.promise),
-  };
+  readerMath.typeset = typeset;
+  readerMath.replace = replace;
 })();

@@ -90,11 +90,13 @@ def test_cool_papers_search_url_redirects(client):
     assert response.status_code == 302 and response["Location"] == "/search?q=flow+matching"
 
 
-def test_home_lists_categories_with_counts_and_days(client):
+def test_home_lists_categories_with_counts_and_days(client, settings):
+    settings.ARXIV_CATEGORIES = ["cs.LG", "cs.AI"]
     papers_create(3)
     html = client.get("/").content.decode()
     assert 'href="/arxiv/cs.LG"' in html and '<span class="count">3</span>' in html
-    assert "Fri 2025-11-21 (3 papers)" in html
+    assert "Fri 2025-11-21</a> (3 papers)" in html
+    assert 'href="/arxiv/cs.LG,cs.AI?date=2025-11-21"' in html
     assert 'href="/demos/"' in html and 'role="search"' in html
     assert '<label for="home-q">' in html
 

@@ -57,9 +57,10 @@ def page_html(fragments: list[str]) -> str:
     )
     return (
         '<!doctype html><html><head><meta charset="utf-8"><title>t</title>'
-        '<script src="/static/js/mathjax-config.js"></script>'
-        '<script src="/static/js/math.js"></script>'
-        '<script src="/static/vendor/mathjax/tex-chtml.js" defer></script>'
+        # the same order as reader/templates/base.html
+        '<script defer src="/static/js/mathjax-config.js"></script>'
+        '<script defer src="/static/vendor/mathjax/tex-chtml.js"></script>'
+        '<script defer src="/static/js/math.js"></script>'
         f'</head><body><main id="content">{body}</main></body></html>'
     )
 
@@ -126,7 +127,7 @@ def load(browser, server, name: str, fragments: list[str]):
             problems.append(f"frame navigated to {f.url[:80]}"))  # fmt: skip
     page.add_init_script(HOOKS)
     page.goto(f"{base}/pages/{name}.html", wait_until="load")
-    page.wait_for_function("() => window.readerMath && window.MathJax && MathJax.startup")
+    page.wait_for_function("() => window.readerMath && window.readerMath.typeset")
     page.evaluate("() => window.readerMath.ready")
     # only our scripts and the MathJax components its loader adds (ui/safe, ...)
     for src in page.evaluate(FIRE_EVENTS):
@@ -196,6 +197,15 @@ def test_mathjax_typesets_exactly_the_server_marked_math(browser, server):
         extra,
     )
     assert page.evaluate("() => document.querySelectorAll('mjx-container').length") == 7
+    # replace() forgets the old nodes' math and typesets the new fragment
+    page.evaluate(
+        """() => { const old = document.querySelector('#content > div:last-child');
+        const d = old.cloneNode(false);
+        d.innerHTML = '<p><span class="math inline">\\\\(q\\\\)</span></p>';
+        return window.readerMath.replace(old, d); }"""
+    )
+    assert page.evaluate("() => document.querySelectorAll('mjx-container').length") == 6
+    assert page.evaluate("() => Array.from(MathJax.startup.document.math).length") == 6
     page.close()
     assert problems == []
 

@@ -41,7 +41,7 @@ def test_tex_text_properties(text):
     _check_html(renderer.render_tex_title(text))
     plain = renderer.tex_plain_text(text)
     for tag in ("<em>", "<strong>", "<code>", "<a ", "<span", "<p>"):
-        assert tag not in plain or tag in text  # the twin never adds markup
+        assert tag not in plain or tag in " ".join(text.split())  # the twin never adds markup
 
 
 @SETTINGS

@@ -1,5 +1,6 @@
 """Task wiring: queue routing, ack flags, no automatic retries, time limits, beat entry."""
 
+import pytest
 from django.conf import settings
 
 from demos.tasks import demo_run_execute_task, demo_runs_fail_stale_task
@@ -49,3 +50,21 @@ def test_beat_runs_the_sweeper_every_five_minutes():
     entry = settings.CELERY_BEAT_SCHEDULE["demo-runs-fail-stale"]
     assert entry["task"] == demo_runs_fail_stale_task.name
     assert entry["schedule"].minute == set(range(0, 60, 5))
+
+
+@pytest.mark.django_db
+def test_hard_time_limit_kill_is_recorded_by_the_parent(make_run):
+    from celery.exceptions import TimeLimitExceeded
+
+    run = make_run(status="running", params={"seed": 1})
+    other = make_run(status="running", params={"seed": 2})
+    demo_run_execute_task.on_failure(TimeLimitExceeded(62), "tid", [str(run.id)], {}, None)
+    demo_run_execute_task.on_failure(ValueError("x"), "tid", [str(other.id)], {}, None)
+    run.refresh_from_db()
+    other.refresh_from_db()
+    assert run.status == "failed" and run.error == "timed out: stopped at the hard limit of 62 s"
+    assert other.status == "running"  # only the hard limit is handled here
+
+
+def test_execute_task_supports_enqueue_on_commit():
+    assert hasattr(demo_run_execute_task, "apply_async_on_commit")

@@ -1,6 +1,6 @@
 """Page benchmark: gunicorn + wrk on loopback, 50 connections for 30 s per page type.
 
-    .venv/bin/python bench/bench_pages.py [--papers 100000] [--listing 500] [--workers 3]
+    .venv/bin/python bench/bench_pages.py [--papers 100000] [--listing 500] [--workers NCPU]
                                           [--duration 30] [--connections 50] [--regenerate]
 
 Generates synthetic papers into a separate SQLite file (var/bench/pages/bench.sqlite3; the first
@@ -305,7 +305,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--papers", type=int, default=100_000)
     parser.add_argument("--listing", type=int, default=500)
-    parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--duration", type=int, default=30)
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--regenerate", action="store_true")

@@ -127,3 +127,15 @@ class TestRanking:
             connection.vendor == "sqlite"
         ):  # FTS5 folds accents; PostgreSQL's english config does not
             assert search.search_ids(parse_query("schrodinger"))[0] == [paper.pk]
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="FTS5 triggers are SQLite-only")
+def test_fts_triggers_survive_the_migrations():
+    """A later migration that rebuilds reader_paper on SQLite drops its triggers: re-add them."""
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'reader_paper'"
+        )
+        names = {row[0] for row in cur.fetchall()}
+    assert {"reader_paper_fts_ai", "reader_paper_fts_ad", "reader_paper_fts_au"} <= names

@@ -38,7 +38,7 @@ worker:  ## one worker for all queues (development)
 
 gpu-worker:  ## a GPU worker: demos queue only (set DATABASE_URL, CELERY_BROKER_URL)
 	$(VENV)/bin/celery -A reader worker -Q demos --pool=prefork --concurrency=1 \
-	  --prefetch-multiplier=1 --max-tasks-per-child=50 -n gpu$${CUDA_VISIBLE_DEVICES:-0}@%h -l info
+	  --prefetch-multiplier=1 --max-tasks-per-child=50 --max-memory-per-child=$${MAX_MEMORY_KIB:-16000000} -n gpu$${CUDA_VISIBLE_DEVICES:-0}@%h -l info
 
 beat:  ## the single beat process
 	$(DEV_ENV) $(VENV)/bin/celery -A reader beat -l info
@@ -91,3 +91,5 @@ bench:  ## all benchmark scripts (numbers go into the README)
 	$(PY) bench/bench_parse.py
 	$(PY) bench/bench_renderer.py
 	$(PY) bench/bench_snapshot.py
+	$(PY) bench/bench_pages.py        # needs wrk (apt-get install wrk)
+	$(PY) -m bench.bench_attention    # GPU numbers need a CUDA machine

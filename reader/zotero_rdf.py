@@ -46,6 +46,7 @@ NS = {
     "foaf": "http://xmlns.com/foaf/0.1/",
     "link": "http://purl.org/rss/1.0/modules/link/",
 }
+_DECLARATION = '<?xml version="1.0" encoding="utf-8"?>\n'
 # Characters XML 1.0 cannot carry at all (lxml refuses them); whitespace is collapsed anyway.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
@@ -61,19 +62,20 @@ def _clean(text: str | None) -> str:
     return " ".join(_NOT_XML.sub("", text or "").split())
 
 
-def _sub(parent: etree._Element, name: str, text: str | None = None, **attrs: str):
-    node = etree.SubElement(parent, _q(name), {_q(k.replace("_", ":", 1)): v for k, v in attrs.items()})
+def _sub(parent, name: str, text: str | None = None, attrs: Mapping[str, str] | None = None):
+    """A child element ``name`` ("dc:title") with text and prefixed attributes."""
+    node = etree.SubElement(parent, _q(name), {_q(k): v for k, v in (attrs or {}).items()})
     if text is not None:
         node.text = text
     return node
 
 
-def _uri(parent: etree._Element, url: str) -> None:
+def _uri(parent, url: str) -> None:
     """``<dc:identifier><dcterms:URI><rdf:value>url</rdf:value></dcterms:URI></dc:identifier>``."""
     _sub(_sub(_sub(parent, "dc:identifier"), "dcterms:URI"), "rdf:value", url)
 
 
-def _person(seq: etree._Element, name: str) -> None:
+def _person(seq, name: str) -> None:
     person = _sub(_sub(seq, "rdf:li"), "foaf:Person")
     parts = split_name(name)
     if parts:
@@ -83,8 +85,8 @@ def _person(seq: etree._Element, name: str) -> None:
         _sub(person, "foaf:surname", _clean(name))
 
 
-def _item(root: etree._Element, d: Mapping) -> None:
-    item = _sub(root, "bib:Article", rdf_about=d["abs_url"])
+def _item(root, d: Mapping) -> None:
+    item = _sub(root, "bib:Article", attrs={"rdf:about": d["abs_url"]})
     _sub(item, "z:itemType", "preprint")
     _sub(item, "dc:title", _clean(d["title"]))
     names = [a for a in d["authors"] if _clean(a)]
@@ -104,7 +106,7 @@ def _item(root: etree._Element, d: Mapping) -> None:
     _sub(pdf, "dc:title", PDF_TITLE)
     _sub(pdf, "link:type", "application/pdf")
     _uri(pdf, d["pdf_url"])
-    _sub(pdf, "z:path", rdf_resource=d["pdf_url"])
+    _sub(pdf, "z:path", attrs={"rdf:resource": d["pdf_url"]})
 
 
 def to_zotero_rdf(items: Iterable[Mapping]) -> str:
@@ -112,6 +114,4 @@ def to_zotero_rdf(items: Iterable[Mapping]) -> str:
     root = etree.Element(_q("rdf:RDF"), nsmap=NS)
     for d in items:
         _item(root, d)
-    return etree.tostring(root, encoding="unicode", pretty_print=True).join(
-        ['<?xml version="1.0" encoding="utf-8"?>\n', ""]
-    )
+    return _DECLARATION + etree.tostring(root, encoding="unicode", pretty_print=True)

@@ -1,8 +1,8 @@
 """Citation downloads (BibTeX, RIS, CSL-JSON) and the unAPI endpoint, as thin views.
 
 ``export_response`` is also what the listing, search and multi-id views return for
-``?format=bib|ris|csl``. Formatting lives in ``reader.zotero``; reads in
-``reader.selectors_citation``.
+``?format=bib|ris|csl``. Formatting lives in ``reader.zotero`` and ``reader.zotero_rdf``; reads
+in ``reader.selectors_citation``.
 """
 
 import xml.etree.ElementTree as ET
@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_safe
 
-from reader import zotero
+from reader import zotero, zotero_rdf
 from reader.arxiv import InvalidArxivId, normalize_id
 from reader.selectors_citation import MAX_EXPORT, papers_citation_data, papers_for_citation
 
@@ -24,12 +24,15 @@ __all__ = ["MAX_EXPORT", "export_format", "export_response", "ids_export", "ids_
 
 MAX_IDS = 200  # the same bound as the multi-id page
 EXT_FORMATS = {ext: fmt for fmt, (_type, ext) in zotero.EXPORT_FORMATS.items()}
-# unAPI format name -> our format key; Zotero's unAPI translator picks ris before bibtex.
-UNAPI_FORMATS = {"ris": "ris", "bibtex": "bib"}
-UNAPI_DOCS = {
-    "ris": "https://en.wikipedia.org/wiki/RIS_(file_format)",
-    "bibtex": "https://www.bibtex.org/Format/",
+# unAPI formats in the order listed: name -> (Content-Type, docs URL or None). Zotero's unAPI
+# translator takes the first name it knows in its own order (rdf_zotero, ..., ris, ..., bibtex);
+# only Zotero RDF carries the preprint type and the PDF attachment (RIS imports as a report).
+UNAPI_FORMATS = {
+    "rdf_zotero": (zotero_rdf.CONTENT_TYPE, None),
+    "ris": (zotero.EXPORT_FORMATS["ris"][0], "https://en.wikipedia.org/wiki/RIS_(file_format)"),
+    "bibtex": (zotero.EXPORT_FORMATS["bib"][0], "https://www.bibtex.org/Format/"),
 }
+UNAPI_EXPORTS = {"ris": "ris", "bibtex": "bib"}  # served as the matching download, inline
 
 
 def _text(status: int, message: str) -> HttpResponse:
@@ -93,17 +96,27 @@ def ids_export(request: HttpRequest, ids: str, ext: str) -> HttpResponse:
 
 def _formats_xml(arxiv_id: str | None) -> bytes:
     root = ET.Element("formats", {"id": arxiv_id} if arxiv_id else {})
-    for name, fmt in UNAPI_FORMATS.items():
-        content_type = zotero.EXPORT_FORMATS[fmt][0]
-        ET.SubElement(
-            root, "format", {"name": name, "type": content_type, "docs": UNAPI_DOCS[name]}
-        )
+    for name, (content_type, docs) in UNAPI_FORMATS.items():
+        attrs = {"name": name, "type": content_type} | ({"docs": docs} if docs else {})
+        ET.SubElement(root, "format", attrs)
     return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+
+
+def _rdf_response(papers: Sequence["Paper"], arxiv_id: str) -> HttpResponse:
+    body = zotero_rdf.to_zotero_rdf(papers_citation_data(papers=papers))
+    response = HttpResponse(body, content_type=f"{zotero_rdf.CONTENT_TYPE}; charset=utf-8")
+    filename = zotero.export_filename([arxiv_id], "rdf")
+    response["Content-Disposition"] = content_disposition_header(False, filename)
+    return response
 
 
 @require_safe
 def unapi(request: HttpRequest) -> HttpResponse:
-    """unAPI (unapi.info): the formats list, one id's formats (300), or one record (ris, bibtex)."""
+    """unAPI (unapi.info): the formats list, one id's formats (300), or one record.
+
+    Records: ``rdf_zotero`` (a Zotero preprint with its PDF, what the Connector imports),
+    ``ris`` and ``bibtex``.
+    """
     arxiv_id, name = request.GET.get("id"), request.GET.get("format")
     if not arxiv_id:
         if name:
@@ -120,5 +133,8 @@ def unapi(request: HttpRequest) -> HttpResponse:
         # The spec answers "which formats for this id" with 300 Multiple Choices.
         return HttpResponse(_formats_xml(bare), status=300, content_type="application/xml")
     if name not in UNAPI_FORMATS:
-        return _text(406, f"unAPI: unknown format {name[:40]!r}; use ris or bibtex.")
-    return export_response(UNAPI_FORMATS[name], papers, [bare], attachment=False)
+        known = ", ".join(UNAPI_FORMATS)
+        return _text(406, f"unAPI: unknown format {name[:40]!r}; use one of {known}.")
+    if name == "rdf_zotero":
+        return _rdf_response(papers, bare)
+    return export_response(UNAPI_EXPORTS[name], papers, [bare], attachment=False)

@@ -126,7 +126,22 @@ class Demo:
         progress: Progress = no_progress,
         device: str | None = None,
     ) -> dict[str, Any]:
-        """Run the demo with canonical params at a size; return the JSON-safe result dict."""
+        """Run the demo with canonical params at a size; return the JSON-safe result dict.
+
+        Picks the device inside the call (never at import: CUDA after fork) and applies the
+        size's CPU thread cap, then hands over to ``measure``.
+        """
+        from demos.common.env import cpu_threads, resolve_device  # torch: imported on use
+
+        preset = self.sizes[size]
+        dev = resolve_device(preset, device)
+        with cpu_threads(dev, preset.dims.get("cpu_threads")):
+            return self.measure(params, preset, dev, progress)
+
+    def measure(
+        self, params: dict[str, Any], preset: "Size", dev: str, progress: Progress
+    ) -> dict[str, Any]:
+        """The demo's own measurements on a resolved device; each demo implements it."""
         raise NotImplementedError
 
 

@@ -15,8 +15,8 @@ import torch
 from demos.attention.decode_bench import DecodeShape, decode_rows, roofs
 from demos.attention.kv_formulas import NOMINAL_H200_Bps, cache_table
 from demos.attention.mla import MLAConfig, mla_absorbed, mla_naive, mla_weights_random
-from demos.base import Demo, DemoParamsInvalid, Param, Progress, Size, no_progress, register
-from demos.common.env import cpu_threads, env_record, resolve_device
+from demos.base import Demo, DemoParamsInvalid, Param, Progress, Size, register
+from demos.common.env import env_record
 from demos.common.timing import PhaseTimer
 
 ANCHORS = (
@@ -149,22 +149,8 @@ class KVCache(Demo):
             msg = "batch x context must be at most 1,048,576 (64 x 16,384)"
             raise DemoParamsInvalid({"batch": msg, "context": msg})
 
-    def run(
-        self,
-        params: dict[str, Any],
-        size: str,
-        progress: Progress = no_progress,
-        device: str | None = None,
-    ) -> dict[str, Any]:
+    def measure(self, params: dict, preset: Size, dev: str, progress: Progress) -> dict[str, Any]:
         """Part A formulas, Part B absorption check, Part C decode timings, then checks."""
-        preset = self.sizes[size]
-        dims = preset.dims
-        dev = resolve_device(preset, device)
-        with cpu_threads(dev, dims.get("cpu_threads")):
-            return self._run(params, preset, dev, progress)
-
-    def _run(self, params: dict, preset: Size, dev: str, progress: Progress) -> dict[str, Any]:
-        """The measurements, under the size's CPU thread cap."""
         dims = preset.dims
         timer = PhaseTimer(dev)
         progress(0, 3, "cache formulas")

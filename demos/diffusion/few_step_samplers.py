@@ -12,8 +12,8 @@ from typing import Any
 
 import torch
 
-from demos.base import Demo, Param, Progress, Size, no_progress, register
-from demos.common.env import cpu_threads, env_record, resolve_device
+from demos.base import Demo, Param, Progress, Size, register
+from demos.common.env import env_record
 from demos.common.metrics import frechet_distance, loglog_slope
 from demos.common.timing import PhaseTimer
 from demos.diffusion.amed import fit_amed_coefficients
@@ -136,22 +136,8 @@ class FewStepSamplers(Demo):
         "Heun needs two evaluations per interval and appears at even NFE (NFE + 1 at odd NFE).",
     )
 
-    def run(
-        self,
-        params: dict[str, Any],
-        size: str,
-        progress: Progress = no_progress,
-        device: str | None = None,
-    ) -> dict[str, Any]:
+    def measure(self, params: dict, preset: Size, dev: str, progress: Progress) -> dict[str, Any]:
         """Reference solve, AMED fit per NFE, the NFE sweep and convergence sweep, then checks."""
-        preset = self.sizes[size]
-        dims = preset.dims
-        dev = resolve_device(preset, device)
-        with cpu_threads(dev, dims.get("cpu_threads")):
-            return self._run(params, preset, dev, progress)
-
-    def _run(self, params: dict, preset: Size, dev: str, progress: Progress) -> dict[str, Any]:
-        """The measurements, under the size's CPU thread cap."""
         dims = preset.dims
         timer = PhaseTimer(dev)
         seed = params["seed"]

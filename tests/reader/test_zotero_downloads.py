@@ -12,6 +12,7 @@ import bibtexparser
 import jsonschema
 import pytest
 import rispy
+from lxml import etree
 from pylatexenc.latex2text import LatexNodes2Text
 
 from reader import zotero
@@ -240,6 +241,15 @@ def test_unknown_formats_are_400_everywhere(client):
 
 # ---- unAPI ----
 
+Z = "http://www.zotero.org/namespaces/export#"
+
+
+def rdf_items(content: bytes) -> list:
+    """The item nodes (bib:Article) of a Zotero RDF document, parsed with lxml."""
+    root = etree.fromstring(content)
+    assert root.tag == "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}RDF"
+    return root.findall("{http://purl.org/net/biblio#}Article")
+
 
 def test_unapi_endpoint_follows_the_spec(client):
     (paper,) = papers_create(1, listing_category="cs.LG")
@@ -247,19 +257,32 @@ def test_unapi_endpoint_follows_the_spec(client):
     assert response.status_code == 200 and response["Content-Type"] == "application/xml"
     root = ET.fromstring(response.content)
     assert root.tag == "formats" and root.get("id") is None
-    assert [(f.get("name"), f.get("type")) for f in root] == [
+    # rdf_zotero first: Zotero's unAPI translator prefers it to everything else it knows.
+    formats = [
+        ("rdf_zotero", "application/rdf+xml"),
         ("ris", "application/x-research-info-systems"),
         ("bibtex", "application/x-bibtex"),
     ]
+    assert [(f.get("name"), f.get("type")) for f in root] == formats
     response = client.get(f"/unapi?id={paper.arxiv_id}")
     assert response.status_code == 300
-    assert ET.fromstring(response.content).get("id") == paper.arxiv_id
+    root = ET.fromstring(response.content)
+    assert root.get("id") == paper.arxiv_id
+    assert [(f.get("name"), f.get("type")) for f in root] == formats
+    rdf = client.get(f"/unapi?id={paper.arxiv_id}&format=rdf_zotero")
+    assert rdf.status_code == 200
+    assert rdf["Content-Type"] == "application/rdf+xml; charset=utf-8"
+    assert rdf["Content-Disposition"] == f'inline; filename="{paper.arxiv_id}.rdf"'
+    item = rdf_items(rdf.content)[0]
+    assert item.findtext(f"{{{Z}}}itemType") == "preprint"
+    assert item.findtext(f"{{{Z}}}archiveID") == f"arXiv:{paper.arxiv_id}"
     ris = client.get(f"/unapi?id={paper.arxiv_id}&format=ris")
     assert ris.status_code == 200 and ris["Content-Type"] == TYPES["ris"]
     assert rispy.loads(ris.content.decode())[0]["issn"] == f"arXiv:{paper.arxiv_id}"
     bib = client.get(f"/unapi?id=arXiv:{paper.arxiv_id}&format=bibtex")
     assert bibtexparser.parse_string(bib.content.decode()).entries[0]["eprint"] == paper.arxiv_id
     assert client.get(f"/unapi?id={paper.arxiv_id}&format=mods").status_code == 406
+    assert client.get("/unapi?id=2511.99999&format=rdf_zotero").status_code == 404
     assert client.get("/unapi?id=2511.99999&format=ris").status_code == 404
     assert client.get("/unapi?id=nonsense&format=ris").status_code == 404
     assert client.get("/unapi?format=ris").status_code == 400

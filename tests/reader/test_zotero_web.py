@@ -4,6 +4,7 @@ Pages are parsed with html5lib; expected values are built here from the stored r
 test does not reuse the code it checks. Downloads are in test_zotero_downloads.py.
 """
 
+import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 from urllib.parse import parse_qsl
 
@@ -11,6 +12,7 @@ import pytest
 import rispy
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from lxml import etree
 
 from reader import arxiv
 from reader.models import Paper
@@ -29,6 +31,16 @@ from tests.reader.zotero_samples import (
 )
 
 pytestmark = pytest.mark.django_db
+
+RDF_NS = {
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "z": "http://www.zotero.org/namespaces/export#",
+    "dc": "http://purl.org/dc/elements/1.1/",
+    "dcterms": "http://purl.org/dc/terms/",
+    "bib": "http://purl.org/net/biblio#",
+    "foaf": "http://xmlns.com/foaf/0.1/",
+    "link": "http://purl.org/rss/1.0/modules/link/",
+}
 
 DATE_TAGS = {
     "citation_publication_date", "citation_date", "citation_cover_date", "citation_online_date",
@@ -194,6 +206,49 @@ def test_unapi_ids_on_a_list_page_resolve_to_ris_with_the_pdf(client, samples):
         paper = samples[abbr.get("title")]
         assert entry["file_attachments1"] == paper.pdf_url
         assert entry["issn"] == f"arXiv:{paper.arxiv_id}"
+
+
+@pytest.mark.corpus
+def test_unapi_ids_on_a_list_page_resolve_to_zotero_rdf_preprints(client, samples):
+    """What the Connector imports on a multi-select: rdf_zotero, the first format it knows."""
+    doc = parse(client.get("/arxiv/" + ",".join(CASES)).content)
+    server = doc.find("./head/link[@rel='unapi-server']").get("href")
+    formats = ET.fromstring(client.get(server).content)  # the translator's first request
+    assert formats[0].get("name") == "rdf_zotero"
+    abbrs = [a for a in doc.iter("abbr") if a.get("class") == "unapi-id"]
+    assert len(abbrs) == len(CASES)
+    for abbr in abbrs:
+        paper = samples[abbr.get("title")]
+        response = client.get(f"{server}?id={abbr.get('title')}&format=rdf_zotero")
+        assert response.status_code == 200
+        assert response["Content-Type"] == "application/rdf+xml; charset=utf-8"
+        (item,) = etree.fromstring(response.content).xpath("bib:Article", namespaces=RDF_NS)
+
+        def one(path, node=item):
+            (value,) = node.xpath(path, namespaces=RDF_NS)
+            return value
+
+        assert one("z:itemType/text()") == "preprint"
+        assert one("dc:title/text()") == clean(paper.title_plain)
+        people = item.xpath("bib:authors/rdf:Seq/rdf:li/foaf:Person", namespaces=RDF_NS)
+        names = [
+            ", ".join(p.xpath("foaf:surname/text()|foaf:givenName/text()", namespaces=RDF_NS))
+            for p in people
+        ]
+        assert names == [v for k, v in expected_head(paper) if k == "citation_author"]
+        v1 = paper.first_published.astimezone(UTC).date()
+        assert one("dc:date/text()") == v1.isoformat()
+        assert one("dc:publisher/text()") == "arXiv"
+        assert one("z:archiveID/text()") == f"arXiv:{paper.arxiv_id}"
+        doi = paper.doi or f"10.48550/arXiv.{paper.arxiv_id}"
+        assert one("dc:identifier[not(*)]/text()") == f"DOI {doi}"
+        assert one("dc:identifier/dcterms:URI/rdf:value/text()") == paper.abs_url
+        att = one("link:link/z:Attachment")
+        assert one("dc:title/text()", att) == "Full Text PDF"
+        assert one("link:type/text()", att) == "application/pdf"
+        assert one("dc:identifier/dcterms:URI/rdf:value/text()", att) == paper.pdf_url
+        assert one("z:path/@rdf:resource", att) == paper.pdf_url
+        assert paper.pdf_url == f"https://arxiv.org/pdf/{paper.arxiv_id}v{paper.latest_version}"
 
 
 def test_list_pages_cost_no_query_per_paper(client):

@@ -12,7 +12,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from datetime import date
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 import bibtexparser
 import rispy
@@ -125,6 +125,19 @@ def meta_pairs(d: Mapping) -> list[tuple[str, str, str]]:
     return triples
 
 
+_KEV_UNSAFE = re.compile(rb"[^A-Za-z0-9_.~-]")
+
+
+def _kev_quote(text: str, safe: str = "", encoding=None, errors=None) -> str:
+    """``urllib.parse.quote(text, safe="")``, byte for byte, without its per-byte Python loop.
+
+    COinS spans carry whole abstracts, and on a listing page stdlib quoting of them was a
+    quarter of the page's CPU time; only the unsafe bytes go through Python here.
+    """
+    data = text.encode(encoding or "utf-8", errors or "strict")
+    return _KEV_UNSAFE.sub(lambda m: b"%%%02X" % m.group()[0], data).decode("ascii")
+
+
 def coins_kev(d: Mapping) -> str:
     """Dublin Core KEV for a COinS span's title attribute (URL-encoded, not yet HTML-escaped)."""
     pairs = [
@@ -140,7 +153,7 @@ def coins_kev(d: Mapping) -> str:
         pairs.append(("rft.description", _clean(d["abstract"])))
     # rft_id=info:doi/, not rft.identifier=urn:doi: (Zotero would store "doi:10...").
     pairs += [("rft_id", f"info:doi/{citation_doi(d)}"), ("rft_id", d["abs_url"])]
-    return urlencode(pairs, quote_via=quote)
+    return urlencode(pairs, quote_via=_kev_quote)
 
 
 # ---- RIS ----

@@ -1,4 +1,4 @@
-"""Shared test fixtures: the ../shared corpora, CI strictness, and marker-based skips."""
+"""Shared test fixtures: the ../shared corpora, CI strictness, marker-based skips, Chromium."""
 
 import os
 from pathlib import Path
@@ -50,7 +50,7 @@ def _no_network(monkeypatch):
     monkeypatch.setattr(socket.socket, "connect", guarded_connect)
 
 
-def pytest_collection_modifyitems(config, items):
+def _skip_gpu_without_cuda(items) -> None:
     """GPU tests skip (visibly) where CUDA is absent, CI included: CI machines have no GPU."""
     gpu_items = [item for item in items if "gpu" in item.keywords]
     if not gpu_items:
@@ -61,3 +61,53 @@ def pytest_collection_modifyitems(config, items):
         skip = pytest.mark.skip(reason="needs CUDA (run `make gpu-test` on a GPU machine)")
         for item in gpu_items:
             item.add_marker(skip)
+
+
+# ---- one headless Chromium per session, shared by every browser test ----
+
+CHROMIUM = Path(os.environ.get("READER_CHROMIUM", "/usr/bin/chromium"))
+ARTIFACTS = REPO_ROOT / "artifacts" / "browser"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+# Playwright's sync API keeps an event loop in the test thread; the ORM calls the tests make
+# there are still synchronous and safe.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for the session."""
+    if not CHROMIUM.exists():
+        skip_or_fail(f"Chromium not found at {CHROMIUM} (apt-get install chromium chromium-driver)")
+    if not (REPO_ROOT / "static/vendor/mathjax/tex-chtml.js").exists():
+        skip_or_fail("static/vendor/mathjax/ is missing (run `make assets`)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def _services_configured() -> bool:
+    return os.environ.get("DATABASE_URL", "").startswith("postgres") and os.environ.get(
+        "CELERY_BROKER_URL", ""
+    ).startswith(("redis", "amqp"))
+
+
+def pytest_collection_modifyitems(config, items):
+    """GPU skips; in CI's embedded-default tier the services tests are deselected, not
+    skipped: they run (and must pass) in the PostgreSQL + Redis tier, where the URLs are set."""
+    _skip_gpu_without_cuda(items)
+    if not IN_CI or _services_configured():
+        return
+    kept = [item for item in items if "services" not in item.keywords]
+    deselected = [item for item in items if "services" in item.keywords]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = kept

@@ -1,40 +1,10 @@
-"""Playwright driving Debian's Chromium (never a downloaded browser) against the live server."""
+"""Pages for browser tests against the live server (the `browser` fixture is in tests/conftest.py)."""
 
-import os
 import re
-from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO_ROOT, skip_or_fail
-
-CHROMIUM = Path(os.environ.get("READER_CHROMIUM", "/usr/bin/chromium"))
-ARTIFACTS = REPO_ROOT / "artifacts" / "browser"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-# Playwright's sync API keeps an event loop in the test thread; the ORM calls the tests make
-# there are still synchronous and safe.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-@pytest.fixture(scope="session")
-def browser():
-    """One headless Chromium for the session."""
-    if not CHROMIUM.exists():
-        skip_or_fail(f"Chromium not found at {CHROMIUM} (apt-get install chromium chromium-driver)")
-    if not (REPO_ROOT / "static/vendor/mathjax/tex-chtml.js").exists():
-        skip_or_fail("static/vendor/mathjax/ is missing (run `make assets`)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+from tests.conftest import ARTIFACTS
 
 
 @pytest.fixture

@@ -93,18 +93,6 @@ def server(tmp_path_factory):
     shutil.rmtree(root / "pages", ignore_errors=True)
 
 
-@pytest.fixture(scope="module")
-def browser():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        skip_or_fail("playwright is not installed")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
 def load(browser, server, name: str, fragments: list[str]):
     """Open a page of fragments, wait for MathJax, fire events; return (page, problems)."""
     root, base = server

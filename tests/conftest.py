@@ -52,7 +52,7 @@ def _no_network(monkeypatch):
 
 def _skip_gpu_without_cuda(items) -> None:
     """GPU tests skip (visibly) where CUDA is absent, CI included: CI machines have no GPU."""
-    gpu_items = [item for item in items if "gpu" in item.keywords]
+    gpu_items = [item for item in items if item.get_closest_marker("gpu")]
     if not gpu_items:
         return
     import torch
@@ -106,8 +106,8 @@ def pytest_collection_modifyitems(config, items):
     _skip_gpu_without_cuda(items)
     if not IN_CI or _services_configured():
         return
-    kept = [item for item in items if "services" not in item.keywords]
-    deselected = [item for item in items if "services" in item.keywords]
+    kept = [item for item in items if not item.get_closest_marker("services")]
+    deselected = [item for item in items if item.get_closest_marker("services")]
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         items[:] = kept

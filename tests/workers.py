@@ -38,13 +38,20 @@ def _test_database_url(db_url: str) -> str:
 
 
 @contextmanager
-def celery_worker(queues: str = "default,demos", log: Path | None = None, include: str = ""):
+def celery_worker(
+    queues: str = "default,demos",
+    log: Path | None = None,
+    include: str = "",
+    broker: str | None = None,
+):
     """Start a real worker on ``queues`` against the test database; yield the Popen.
 
     ``include`` names extra modules the worker imports (Celery's ``--include``), e.g. a
-    test-only demo registered by tests.demos.platform.worker_demos.
+    test-only demo registered by tests.demos.platform.worker_demos. ``broker`` overrides
+    CELERY_BROKER_URL for the worker (the RabbitMQ test).
     """
-    db_url, broker = require_services()
+    db_url, default_broker = require_services()
+    broker = broker or default_broker
     from reader.celery import app
 
     env = {

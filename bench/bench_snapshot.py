@@ -91,9 +91,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--lines", type=int, default=1_000_000)
     parser.add_argument("--skip-postgres", action="store_true")
+    parser.add_argument("--skip-sqlite", action="store_true")
     args = parser.parse_args()
     path = synth_file(args.lines)
-    targets = [("SQLite", None)] + ([] if args.skip_postgres else [("PostgreSQL", PG_URL)])
+    targets = ([] if args.skip_sqlite else [("SQLite", None)]) + (
+        [] if args.skip_postgres else [("PostgreSQL", PG_URL)]
+    )
     print(
         f"Snapshot import, {args.lines:,} lines, {date.today()}, {platform.machine()}, "
         f"{os.cpu_count()} cores, Python {platform.python_version()}\n"

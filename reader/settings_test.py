@@ -16,3 +16,9 @@ SECURE_SSL_REDIRECT = False
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 ARXIV_MIN_INTERVAL = 0.0
+
+if DATABASE_IS_SQLITE:  # noqa: F405
+    # A file, not pytest-django's shared-cache in-memory database: live-server tests read while
+    # another thread writes, and shared-cache memory databases answer that with "table is
+    # locked" at once instead of honouring WAL and the busy timeout as the real file does.
+    DATABASES["default"]["TEST"] = {"NAME": str(READER_DATA_DIR / "test-db.sqlite3")}  # noqa: F405

@@ -37,7 +37,7 @@ class Paper(models.Model):
     abstract = models.TextField(blank=True)
     authors = models.JSONField(default=list, blank=True)  # [{"name": ..., "affiliation": ...}]
     authors_text = models.TextField(blank=True)  # "A, B, C" unicode, for search and display
-    primary_category = models.CharField(max_length=32, db_index=True)
+    primary_category = models.CharField(max_length=32)  # indexed in Meta (no PG _like twin)
     categories = models.JSONField(default=list, blank=True)  # primary first
     first_published = models.DateTimeField(null=True, blank=True)
     updated = models.DateTimeField(null=True, blank=True)
@@ -51,7 +51,9 @@ class Paper(models.Model):
     title_plain = models.TextField(blank=True)
     abstract_html = models.TextField(blank=True)
     abstract_plain = models.TextField(blank=True)
-    renderer_version = models.CharField(max_length=100, blank=True, db_index=True)
+    # Not indexed: the stale-render query is a `!=`, which scans anyway, and every index
+    # costs a write per row in a bulk import.
+    renderer_version = models.CharField(max_length=100, blank=True)
     # Hash of the source fields: a re-ingest of identical metadata is a cheap no-op.
     source_hash = models.CharField(max_length=40, blank=True)
     note = models.TextField(blank=True, help_text="Markdown with math, shown on the paper page.")
@@ -64,6 +66,7 @@ class Paper(models.Model):
 
     class Meta:
         ordering = ["-arxiv_id"]
+        indexes = [models.Index(fields=["primary_category"], name="paper_primary_category")]
 
     def __str__(self) -> str:
         return f"{self.arxiv_id}: {self.title[:80]}"
@@ -82,7 +85,11 @@ class Paper(models.Model):
 class PaperVersion(models.Model):
     """One submitted version of a paper (withdrawals appear as versions too)."""
 
-    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="versions")
+    # No index of its own: the (paper, version) unique index serves lookups by paper, and
+    # one index fewer is one B-tree write fewer per row in a bulk import.
+    paper = models.ForeignKey(
+        Paper, on_delete=models.CASCADE, related_name="versions", db_index=False
+    )
     version = models.PositiveIntegerField()
     submitted = models.DateTimeField(null=True, blank=True)
     size = models.CharField(max_length=32, blank=True)
@@ -103,7 +110,10 @@ class ListingEntry(models.Model):
 
     SECTIONS = [("new", "New"), ("cross", "Cross-lists"), ("replace", "Replacements")]
 
-    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="listing_entries")
+    # Served by the (paper, category, issue_date) unique index, as PaperVersion.paper is.
+    paper = models.ForeignKey(
+        Paper, on_delete=models.CASCADE, related_name="listing_entries", db_index=False
+    )
     category = models.CharField(max_length=32)
     issue_date = models.DateField()
     section = models.CharField(max_length=8, choices=SECTIONS)

@@ -100,8 +100,14 @@ DATABASE_IS_SQLITE = DATABASES["default"]["ENGINE"].endswith("sqlite3")
 if DATABASE_IS_SQLITE:
     # WAL + IMMEDIATE transactions + a timeout: web, worker and beat share one file without
     # "database is locked" (https://docs.djangoproject.com/en/5.2/ref/databases/#sqlite-notes).
+    # 16 KiB pages hold several ~3 KB paper rows each (a 4 KiB page holds one, wasting a
+    # quarter of the file); page_size only takes effect on a new database, before WAL is on.
+    # A 64 MiB page cache keeps the index pages of a large import in memory.
     DATABASES["default"]["OPTIONS"] = {
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "init_command": (
+            "PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+            "PRAGMA cache_size=-65536;"
+        ),
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }

@@ -2,14 +2,14 @@
 
 import hashlib
 import html
-import json
 import logging
 import re
 from collections import Counter
-from collections.abc import Iterable
-from datetime import date, datetime
+from collections.abc import Callable, Iterable
 
+import orjson
 from django.db import transaction
+from django.utils import timezone
 from tqdm import tqdm
 
 import renderer
@@ -49,9 +49,10 @@ _TEX_SPECIALS = re.compile(r"[\\{}$~`']|--")
 
 def _unicode_names(names: list[str]) -> list[str]:
     """TeX accents in author names to Unicode, one renderer call per paper (it is costly)."""
-    if not any(_TEX_SPECIALS.search(name) for name in names):
+    joined = "\n".join(names)
+    if not _TEX_SPECIALS.search(joined):
         return names
-    converted = renderer.tex_to_unicode("\n".join(names)).split("\n")
+    converted = renderer.tex_to_unicode(joined).split("\n")
     if len(converted) != len(names):  # a stray brace or dollar spanned names: go one by one
         converted = [renderer.tex_to_unicode(name) for name in names]
     return converted
@@ -82,16 +83,9 @@ def _entry_fields(entry: dict) -> dict:
     }
 
 
-def _json_default(value):
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    raise TypeError(type(value))
-
-
 def source_hash(fields: dict) -> str:
-    """Stable hash of the source fields of one paper."""
-    payload = json.dumps([fields.get(k) for k in SOURCE_FIELDS], default=_json_default)
-    return hashlib.sha1(payload.encode()).hexdigest()
+    """Stable hash of the source fields of one paper (orjson: dates as ISO 8601)."""
+    return hashlib.sha1(orjson.dumps([fields.get(k) for k in SOURCE_FIELDS])).hexdigest()
 
 
 def rendered_fields(*, title: str, abstract: str, authors: list[dict], render: bool = True) -> dict:
@@ -134,37 +128,40 @@ def _merge(existing: dict | None, incoming: dict) -> dict:
     }
 
 
-def _listing_rows(pk: int, fields: dict, entry: dict, listing_category: str | None) -> list:
-    """Listing rows: from a feed's announcement, else inferred from the submission dates."""
+def _listing_rows(fields: dict, entry: dict, listing_category: str | None) -> list[tuple]:
+    """Listing rows but the paper id: from a feed's announcement, else from submission dates."""
     if entry.get("announce_type") and entry.get("announce_date") and listing_category:
         section = SECTION_OF_ANNOUNCE_TYPE.get(entry["announce_type"], "new")
         category = canonical_category(listing_category)
-        return [(pk, category, entry["announce_date"], section, entry.get("position") or 0)]
+        day = bulk.iso_or_none(entry["announce_date"])
+        return [(category, day, section, entry.get("position") or 0)]
     rows = []
     if fields["first_published"]:
-        day = issue_date_for(fields["first_published"])
+        day = bulk.iso_or_none(issue_date_for(fields["first_published"]))
         for code in fields["categories"]:
             section = "new" if code == fields["primary_category"] else "cross"
-            rows.append((pk, code, day, section, 0))
+            rows.append((code, day, section, 0))
     if fields["latest_version"] > 1 and fields["updated"]:
-        day = issue_date_for(fields["updated"])
-        rows += [(pk, code, day, "replace", 0) for code in fields["categories"]]
+        day = bulk.iso_or_none(issue_date_for(fields["updated"]))
+        rows += [(code, day, "replace", 0) for code in fields["categories"]]
     return rows
 
 
-def _version_rows(pk: int, entry: dict, fields: dict) -> list:
+def _version_rows(entry: dict, fields: dict, to_db=None) -> list[tuple]:
+    """Version rows but the paper id: (version, submitted, size), dates adapted."""
     rows = {
-        v["version"]: (pk, v["version"], v.get("date"), v.get("size") or "")
+        v["version"]: (v["version"], v.get("date"), v.get("size") or "")
         for v in entry.get("versions") or []
         if v.get("version")
     }
     if 1 not in rows and fields["first_published"]:
-        rows[1] = (pk, 1, fields["first_published"], "")
+        rows[1] = (1, fields["first_published"], "")
     latest = fields["latest_version"]
     if latest not in rows:
         when = fields["updated"] if latest > 1 else fields["first_published"]
-        rows[latest] = (pk, latest, when, "")
-    return list(rows.values())
+        rows[latest] = (latest, when, "")
+    to_db = to_db or bulk.datetime_adapter()
+    return [(v, to_db(when), size) for v, when, size in rows.values()]
 
 
 def _ensure_categories(codes: set[str]) -> None:
@@ -175,19 +172,16 @@ def _ensure_categories(codes: set[str]) -> None:
     )
 
 
-def _existing_rows(latest: dict[str, dict]) -> dict[str, dict]:
+def _existing_rows(prepared: dict[str, dict]) -> dict[str, dict]:
     """Stored rows for the batch: hash and version for all, full source fields only where the
     incoming hash differs (a repeated import never decodes the stored JSON)."""
     light = {
         row["arxiv_id"]: row
-        for row in Paper.objects.filter(arxiv_id__in=list(latest)).values(
+        for row in Paper.objects.filter(arxiv_id__in=list(prepared)).values(
             "pk", "arxiv_id", "source_hash", "latest_version", "announce_date"
         )
     }
-    for arxiv_id, row in light.items():
-        latest[arxiv_id]["_fields"] = fields = _entry_fields(latest[arxiv_id])
-        row["same"] = source_hash(fields) == row["source_hash"]
-    differ = [a for a, row in light.items() if not row["same"]]
+    differ = [a for a, row in light.items() if prepared[a]["digest"] != row["source_hash"]]
     for row in Paper.objects.filter(arxiv_id__in=differ).values("arxiv_id", *SOURCE_FIELDS):
         light[row["arxiv_id"]].update(row)
     return light
@@ -202,6 +196,40 @@ def _newest_per_id(entries: Iterable[dict]) -> dict[str, dict]:
     return latest
 
 
+def _new_row(arxiv_id: str, fields: dict, digest: str, announce_date, render: bool) -> dict:
+    return {
+        "arxiv_id": arxiv_id, **fields, "source_hash": digest, "announce_date": announce_date,
+        **rendered_fields(title=fields["title"], abstract=fields["abstract"],
+                          authors=fields["authors"], render=render),
+    }  # fmt: skip
+
+
+def entries_prepare(
+    entries: Iterable[dict], *, render: bool = True, slim: bool = False
+) -> dict[str, dict]:
+    """The CPU half of an upsert, with no database access (a bulk import runs it in a worker
+    process): newest entry per id, model fields, source hash, version and listing rows.
+
+    ``slim`` items hold only what inserting a new paper needs (its ready parameters), all
+    plain strings and numbers, so they cross a process boundary cheaply; the writer asks
+    ``restore`` for the full item in the rare case the paper exists with other metadata.
+    """
+    prepared = {}
+    now, to_db = timezone.now(), bulk.datetime_adapter()
+    for arxiv_id, entry in _newest_per_id(entries).items():
+        fields = _entry_fields(entry)
+        item = {"entry": entry, "fields": fields, "digest": source_hash(fields), "params": None}
+        item["versions"] = _version_rows(entry, fields, to_db)
+        item["listings"] = _listing_rows(fields, entry, None)
+        if slim:
+            row = _new_row(arxiv_id, fields, item["digest"], entry.get("announce_date"), render)
+            item["params"] = bulk.paper_params(row, now, to_db)
+            item["categories"] = fields["categories"]
+            del item["entry"], item["fields"]
+        prepared[arxiv_id] = item
+    return prepared
+
+
 def papers_upsert(
     entries: Iterable[dict], *, listing_category: str | None = None, render: bool = True
 ) -> Counter:
@@ -211,54 +239,85 @@ def papers_upsert(
     writes nothing, and a newer version replaces the metadata and extends the history.
     With ``render=False`` (bulk snapshot) the HTML is escaped source until ``rerender``.
     """
+    prepared = entries_prepare(entries, render=render)
+    return papers_upsert_prepared(prepared, listing_category=listing_category, render=render)
+
+
+def _categories_of(item: dict) -> list[str]:
+    return item["categories"] if "categories" in item else item["fields"]["categories"]
+
+
+def papers_upsert_prepared(
+    prepared: dict[str, dict],
+    *,
+    listing_category: str | None = None,
+    render: bool = True,
+    restore: Callable[[str], dict] | None = None,
+) -> Counter:
+    """The database half of ``papers_upsert``, for the output of ``entries_prepare``
+    (``restore(arxiv_id)`` gives the full item for a slim one)."""
     counts: Counter = Counter()
-    latest = _newest_per_id(entries)
-    if not latest:
+    if not prepared:
         return counts
     with transaction.atomic():
-        existing = _existing_rows(latest)
-        new_rows, changed_rows, touched = [], [], []
-        for arxiv_id, entry in latest.items():
-            incoming = entry.pop("_fields", None) or _entry_fields(entry)
+        existing = _existing_rows(prepared)
+        new_ids, new_params, changed_rows, touched = [], [], [], []
+        for arxiv_id, item in prepared.items():
             old = existing.get(arxiv_id)
-            if old is not None and old["same"]:
+            if old is None:
+                if item["params"] is None:
+                    fields, announce = item["fields"], item["entry"].get("announce_date")
+                    row = _new_row(arxiv_id, fields, item["digest"], announce, render)
+                    item["params"] = bulk.paper_params(row)
+                new_params.append(item["params"])
+                new_ids.append(arxiv_id)
+                touched.append((arxiv_id, item, None))
+                continue
+            if "entry" not in item and (listing_category or old["source_hash"] != item["digest"]):
+                item.update(restore(arxiv_id))
+            if old["source_hash"] == item["digest"]:
                 counts["unchanged"] += 1
                 if listing_category:  # a feed may list a known paper on a new day
-                    touched.append((arxiv_id, entry, incoming))
+                    touched.append((arxiv_id, item, None))
                 continue
-            if old is not None and incoming["latest_version"] < old["latest_version"]:
+            entry, incoming = item["entry"], item["fields"]
+            if incoming["latest_version"] < old["latest_version"]:
                 counts["skipped"] += 1  # an older version never overwrites a newer one
-                touched.append(
-                    (arxiv_id, entry, {**incoming, **{k: old[k] for k in SOURCE_FIELDS}})
-                )
+                touched.append((arxiv_id, item, {**incoming, **{k: old[k] for k in SOURCE_FIELDS}}))
                 continue
             fields = _merge(old, incoming)
             digest = source_hash(fields)
-            if old is not None and old["source_hash"] == digest:
+            if old["source_hash"] == digest:
                 counts["unchanged"] += 1
                 if listing_category:  # a feed may list a known paper on a new day
-                    touched.append((arxiv_id, entry, fields))
+                    touched.append((arxiv_id, item, fields))
                 continue
-            row = {
-                "arxiv_id": arxiv_id, **fields, "source_hash": digest,
-                "announce_date": entry.get("announce_date") or (old or {}).get("announce_date"),
-                **rendered_fields(title=fields["title"], abstract=fields["abstract"],
-                                  authors=fields["authors"], render=render),
-            }  # fmt: skip
-            if old is None:
-                new_rows.append(row)
-            else:
-                changed_rows.append({**row, "pk": old["pk"]})
-            touched.append((arxiv_id, entry, fields))
-        _ensure_categories({c for r in new_rows + changed_rows for c in r["categories"]})
-        pks = {a: row["pk"] for a, row in existing.items()} | bulk.papers_insert(new_rows)
+            announce = entry.get("announce_date") or old.get("announce_date")
+            changed_rows.append(
+                {**_new_row(arxiv_id, fields, digest, announce, render), "pk": old["pk"]}
+            )
+            touched.append((arxiv_id, item, fields))
+        _ensure_categories(
+            {c for a in new_ids for c in _categories_of(prepared[a])}
+            | {c for r in changed_rows for c in r["categories"]}
+        )
+        pks = {a: row["pk"] for a, row in existing.items()} | bulk.papers_insert(new_params)
         bulk.papers_update(changed_rows)
-        counts.update(new=len(new_rows), updated=len(changed_rows))
+        counts.update(new=len(new_params), updated=len(changed_rows))
         counts += Counter()  # drop zero counts so reports compare cleanly
         versions, listings = [], []
-        for arxiv_id, entry, fields in touched:
-            versions += _version_rows(pks[arxiv_id], entry, fields)
-            listings += _listing_rows(pks[arxiv_id], fields, entry, listing_category)
+        for arxiv_id, item, fields in touched:
+            pk = pks[arxiv_id]
+            if fields is None:  # the incoming fields stand: the prepared rows apply
+                version_rows = item["versions"]
+                listing_rows = item["listings"]
+                if listing_category:
+                    listing_rows = _listing_rows(item["fields"], item["entry"], listing_category)
+            else:
+                version_rows = _version_rows(item["entry"], fields)
+                listing_rows = _listing_rows(fields, item["entry"], listing_category)
+            versions += [(pk, *row) for row in version_rows]
+            listings += [(pk, *row) for row in listing_rows]
         bulk.versions_insert(versions)
         bulk.listings_insert(listings)
     return counts

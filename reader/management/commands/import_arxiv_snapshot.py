@@ -21,6 +21,12 @@ class Command(BaseCommand):
         )
         parser.add_argument("--batch", type=int, default=2000, help="lines per transaction")
         parser.add_argument(
+            "--workers",
+            type=int,
+            default=2,
+            help="processes that parse and prepare batches while this one writes (0: inline)",
+        )
+        parser.add_argument(
             "--render",
             action="store_true",
             help="render titles/abstracts inline (slower) instead of queuing it",
@@ -32,6 +38,8 @@ class Command(BaseCommand):
             raise CommandError(f"no such file: {path}")
         if opts["batch"] < 1:
             raise CommandError("--batch must be at least 1")
+        if not 0 <= opts["workers"] <= 64:
+            raise CommandError("--workers must be between 0 and 64")
         bar = tqdm(unit="line", desc="snapshot", disable=opts["verbosity"] == 0)
         try:
             report = papers_import_snapshot(
@@ -39,6 +47,7 @@ class Command(BaseCommand):
                 restart=opts["restart"],
                 batch_lines=opts["batch"],
                 render=opts["render"],
+                workers=opts["workers"],
                 progress=bar.update,
             )
         finally:

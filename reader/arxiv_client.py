@@ -29,6 +29,7 @@ from reader.arxiv import (
     ParseResult,
     normalize_id,
     parse_api,
+    parse_listing,
     parse_oai,
     parse_rss,
 )
@@ -113,12 +114,14 @@ class ArxivClient:
         empty_page_retries: int = 3,
         clock: Callable[[], float] = time.time,
         rng: Callable[[], float] = random.random,
+        list_url: str = "https://arxiv.org/list",
     ):
         if not user_agent or not user_agent.strip():
             raise ValueError("arXiv asks for a descriptive User-Agent (name, URL or e-mail)")
         self.api_url = api_url
         self.oai_url = oai_url
         self.rss_url = rss_url.rstrip("/")
+        self.list_url = list_url.rstrip("/")
         self.user_agent = user_agent
         self.slot = slot or _default_limiter
         self.timeout = timeout
@@ -292,6 +295,14 @@ class ArxivClient:
             page += 1
 
     # ---- RSS ----
+
+    def listing_new(self, category: str) -> Iterator[Page]:
+        """The /list/<category>/new page, all of it (the fallback for a stale RSS feed)."""
+        url = f"{self.list_url}/{category}/new"
+        resp = self.get(url, params={"skip": 0, "show": 2000})
+        if resp.status_code >= 400:
+            raise ArxivApiError(f"HTTP {resp.status_code}", query=f"list/{category}/new")
+        yield f"listing {category}", resp.content, parse_listing(resp.content)
 
     def feed(self, category: str | Iterable[str]) -> Iterator[Page]:
         """Today's announcements for a category (or several, joined by '+') from the RSS feed."""

@@ -155,6 +155,21 @@ class HarvestState(models.Model):
         return f"{self.set_spec or '*'} until {self.last_response_date}"
 
 
+class FeedState(models.Model):
+    """The announcement date (channel pubDate) last read from a category's RSS feed.
+
+    arXiv's feeds have served the previous announcement for hours (arxiv.md, "Staleness"):
+    a feed whose date does not advance when a newer announcement is due is stale.
+    """
+
+    category = models.CharField(max_length=32, unique=True)
+    announce_date = models.DateField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.category} at {self.announce_date}"
+
+
 class SnapshotImport(models.Model):
     """Progress of a bulk snapshot import, so an interrupted import resumes where it stopped."""
 

@@ -166,6 +166,8 @@ X_FRAME_OPTIONS = "DENY"
 ARXIV_API_URL = os.environ.get("ARXIV_API_URL", "https://export.arxiv.org/api/query")
 ARXIV_OAI_URL = os.environ.get("ARXIV_OAI_URL", "https://oaipmh.arxiv.org/oai")
 ARXIV_RSS_URL = os.environ.get("ARXIV_RSS_URL", "https://rss.arxiv.org/rss")
+# /list/<category>/new pages: read when a category's RSS feed is stale.
+ARXIV_LIST_URL = os.environ.get("ARXIV_LIST_URL", "https://arxiv.org/list")
 ARXIV_CATEGORIES = env_list(
     "ARXIV_CATEGORIES", os.environ.get("READER_ARXIV_CATEGORIES", "cs.LG,cs.CL,cs.CV,cs.AI,stat.ML")
 )

@@ -10,21 +10,28 @@ from reader.arxiv import ArxivUnavailable
 logger = logging.getLogger(__name__)
 
 
+STALE_FEED_RETRY_SECONDS = 1800
+
+
 @shared_task(
+    bind=True,
     autoretry_for=(requests.ConnectionError, requests.Timeout, ArxivUnavailable),
     retry_backoff=60,
     retry_backoff_max=1800,
     retry_jitter=True,
     max_retries=5,
 )
-def papers_ingest_new_task(categories: list[str] | None = None) -> str:
-    """Ingest today's announcements for ``categories`` (default: ARXIV_CATEGORIES)."""
+def papers_ingest_new_task(self, categories: list[str] | None = None) -> str:
+    """Ingest today's announcements for ``categories`` (default: ARXIV_CATEGORIES); stale
+    feeds are fetched again half an hour later."""
     from django.conf import settings
 
     from reader.services import papers_ingest_new
 
     report = papers_ingest_new(categories=categories or settings.ARXIV_CATEGORIES)
     logger.info("daily ingest: %s", report.summary())
+    if report.stale and self.request.retries < self.max_retries:
+        raise self.retry(args=[report.stale], countdown=STALE_FEED_RETRY_SECONDS)
     return report.summary()
 
 

@@ -1,33 +1,58 @@
-"""Full-text index maintenance that keeps up with a bulk import.
+"""Full-text indexes that keep up with a bulk import: the abstract is indexed at render time.
 
-SQLite: the per-row FTS insert trigger stands aside while ``reader_fts_bulk`` has a row, so a
-bulk insert can fill the index with one ``INSERT ... SELECT`` per batch (half the cost). The
-row only ever exists inside the bulk writer's own transaction (reader/services/bulk.py).
+The abstract is indexed from its *rendered* plain text, so a row that a bulk import leaves
+for the render worker (empty ``renderer_version``) is indexed by title and authors at once,
+and the worker's render adds the abstract. Tokenising abstracts is the costliest part of the
+index (``to_tsvector`` about 200 µs a paper on PostgreSQL, FTS5 about 50 µs); doing it at
+import would do it twice, and the import could not keep its 5,000 papers/s.
+
+SQLite: the FTS5 table's content is a view that hides unrendered abstracts, and the triggers
+write the same values. The per-row insert trigger stands aside while ``reader_fts_bulk`` has
+a row, so a bulk insert fills the index with one ``INSERT ... SELECT`` per batch (half the
+cost); that row only ever exists inside the bulk writer's own transaction (services/bulk.py).
 
 PostgreSQL: ``search_vector`` becomes a plain column kept by a trigger instead of a generated
-column. The abstract is indexed from the *rendered* plain text, so a row the bulk import
-leaves for the render worker (empty ``renderer_version``) is indexed by title and authors
-only, and the worker's render adds the abstract. A generated column computed the costliest
-part (``to_tsvector`` over the abstract, about 200 µs a paper) twice: at import, then again
-at render.
+column.
 """
+
+from importlib import import_module
 
 from django.db import migrations
 
 COLS = "title_plain, abstract_plain, authors_text"
-SQLITE_INSERT_TRIGGER = f"""CREATE TRIGGER reader_paper_fts_ai AFTER INSERT ON reader_paper
-  WHEN NOT EXISTS (SELECT 1 FROM reader_fts_bulk) BEGIN
-  INSERT INTO reader_paper_fts(rowid, {COLS})
-  VALUES (new.id, new.title_plain, new.abstract_plain, new.authors_text); END"""
+FTS_ABSTRACT = "CASE WHEN {row}renderer_version = '' THEN '' ELSE {row}abstract_plain END"
+NEW = f"new.id, new.title_plain, {FTS_ABSTRACT.format(row='new.')}, new.authors_text"
+OLD = f"old.id, old.title_plain, {FTS_ABSTRACT.format(row='old.')}, old.authors_text"
 SQLITE_FORWARD = [
-    "CREATE TABLE reader_fts_bulk (active INTEGER NOT NULL)",
     "DROP TRIGGER reader_paper_fts_ai",
-    SQLITE_INSERT_TRIGGER,
+    "DROP TRIGGER reader_paper_fts_ad",
+    "DROP TRIGGER reader_paper_fts_au",
+    "DROP TABLE reader_paper_fts",
+    "CREATE VIEW reader_paper_fts_source AS SELECT id, title_plain, "
+    f"{FTS_ABSTRACT.format(row='')} AS abstract_plain, authors_text FROM reader_paper",
+    f"CREATE VIRTUAL TABLE reader_paper_fts USING fts5({COLS}, "
+    "content='reader_paper_fts_source', content_rowid='id', "
+    "tokenize='unicode61 remove_diacritics 2')",
+    "CREATE TABLE reader_fts_bulk (active INTEGER NOT NULL)",
+    f"""CREATE TRIGGER reader_paper_fts_ai AFTER INSERT ON reader_paper
+      WHEN NOT EXISTS (SELECT 1 FROM reader_fts_bulk) BEGIN
+      INSERT INTO reader_paper_fts(rowid, {COLS}) VALUES ({NEW}); END""",
+    f"""CREATE TRIGGER reader_paper_fts_ad AFTER DELETE ON reader_paper BEGIN
+      INSERT INTO reader_paper_fts(reader_paper_fts, rowid, {COLS}) VALUES ('delete', {OLD}); END""",
+    f"""CREATE TRIGGER reader_paper_fts_au AFTER UPDATE OF {COLS}, renderer_version
+      ON reader_paper BEGIN
+      INSERT INTO reader_paper_fts(reader_paper_fts, rowid, {COLS}) VALUES ('delete', {OLD});
+      INSERT INTO reader_paper_fts(rowid, {COLS}) VALUES ({NEW}); END""",
+    "INSERT INTO reader_paper_fts(reader_paper_fts) VALUES ('rebuild')",
 ]
 SQLITE_BACKWARD = [
     "DROP TRIGGER reader_paper_fts_ai",
-    SQLITE_INSERT_TRIGGER.replace("\n  WHEN NOT EXISTS (SELECT 1 FROM reader_fts_bulk)", ""),
+    "DROP TRIGGER reader_paper_fts_ad",
+    "DROP TRIGGER reader_paper_fts_au",
+    "DROP TABLE reader_paper_fts",
     "DROP TABLE reader_fts_bulk",
+    "DROP VIEW reader_paper_fts_source",
+    *import_module("reader.migrations.0003_search").SQLITE_FORWARD,  # its index and triggers
 ]
 
 PG_FUNCTION = """CREATE FUNCTION reader_paper_search_vector() RETURNS trigger

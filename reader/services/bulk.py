@@ -8,7 +8,8 @@ field; the snapshot import needs thousands of rows a second, so values are adapt
   and listing rows, and papers that a concurrent writer added meanwhile, go through ``COPY``
   into a temporary staging table and one ``INSERT ... SELECT ... ON CONFLICT DO NOTHING``;
 - SQLite: the driver's ``executemany``, with the full-text index filled by one
-  ``INSERT ... SELECT`` per batch instead of its per-row trigger (about half the cost).
+  ``INSERT ... SELECT`` per batch from its content view instead of by its per-row trigger
+  (about half the cost; migration 0004).
 
 Conflicts on the unique keys are ignored, so a concurrent writer never fails a batch.
 """
@@ -155,7 +156,7 @@ def _sqlite_papers_insert(params: list[list]) -> dict[str, int]:
         # AUTOINCREMENT ids only grow, so the new rows are exactly those above `before`.
         cursor.execute(
             f"INSERT INTO reader_paper_fts(rowid, {FTS_COLUMNS}) "
-            f"SELECT id, {FTS_COLUMNS} FROM {table} WHERE id > %s",
+            f"SELECT id, {FTS_COLUMNS} FROM reader_paper_fts_source WHERE id > %s",
             [before],
         )
         cursor.execute(f"SELECT max(id) FROM {table}")

@@ -27,3 +27,16 @@ def announcement_evening(submitted: datetime) -> date:
 def issue_date_for(submitted: datetime) -> date:
     """The listing day (the day after the announcement evening) for a submission time."""
     return announcement_evening(submitted) + timedelta(days=1)
+
+
+ANNOUNCEMENT_TIME = time(20, 0)
+ANNOUNCEMENT_WEEKDAYS = {6, 0, 1, 2, 3}  # Sunday to Thursday evenings
+
+
+def current_listing_date(now: datetime) -> date:
+    """The listing day of the latest announcement made by ``now`` (holidays not known)."""
+    local = now.astimezone(EASTERN)
+    day = local.date() if local.time() >= ANNOUNCEMENT_TIME else local.date() - timedelta(days=1)
+    while day.weekday() not in ANNOUNCEMENT_WEEKDAYS:
+        day -= timedelta(days=1)
+    return day + timedelta(days=1)

@@ -9,14 +9,17 @@ import logging
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from reader import arxiv
 from reader.arxiv_client import ArxivClient
-from reader.models import HarvestState
+from reader.models import FeedState, HarvestState
+from reader.services.calendar import current_listing_date
 from reader.services.papers import papers_upsert
 from reader.services.throttle import arxiv_slot
 
@@ -31,6 +34,8 @@ class IngestReport:
 
     counts: Counter = field(default_factory=Counter)
     failures: list[tuple[str, str]] = field(default_factory=list)
+    # --new: categories whose feed and listing page both still show an old announcement.
+    stale: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -60,6 +65,7 @@ def arxiv_client() -> ArxivClient:
         api_url=settings.ARXIV_API_URL,
         oai_url=settings.ARXIV_OAI_URL,
         rss_url=settings.ARXIV_RSS_URL,
+        list_url=settings.ARXIV_LIST_URL,
         user_agent=user_agent,
         slot=arxiv_slot,
         timeout=settings.ARXIV_TIMEOUT,
@@ -115,17 +121,48 @@ def papers_ingest_new(
     categories: Iterable[str],
     client: ArxivClient | None = None,
     progress: Progress | None = None,
+    now: datetime | None = None,
 ) -> IngestReport:
-    """Today's announcements (new, cross, replacements) from the RSS feed of each category."""
+    """Today's announcements (new, cross, replacements) from the RSS feed of each category.
+
+    A feed still dated as on the last fetch although a newer announcement is due (arXiv's
+    feeds have lagged for hours) is stale: the category's /list/<cat>/new page is read
+    instead. If that is old too (a holiday, or arXiv is late), the category is reported in
+    ``report.stale`` and as a failure, so the caller can try again later.
+    """
     client, report = client or arxiv_client(), IngestReport()
+    expected = current_listing_date(now or timezone.now())
     for category in categories:
-        _apply_pages(
+        results = _apply_pages(
             client.feed(category),
             report,
             what=f"feed {category}",
             listing_category=category,
             progress=progress,
         )
+        day = max((r.announce_date for r in results if r.announce_date), default=None)
+        state = FeedState.objects.filter(category=category).first()
+        if state and day and day <= state.announce_date < expected:
+            logger.warning(
+                "feed %s still at %s (due: %s): reading the listing", category, day, expected
+            )
+            listing = _apply_pages(
+                client.listing_new(category),
+                report,
+                what=f"listing {category}",
+                listing_category=category,
+                progress=progress,
+            )
+            day = max([day, *(r.announce_date for r in listing if r.announce_date)])
+            if day <= state.announce_date:
+                report.stale.append(category)
+                report.fail(
+                    f"feed {category}",
+                    f"stale: the feed and the listing page still show the {day} announcement "
+                    f"(the {expected} one is due); a holiday, or arXiv is late: try again later",
+                )
+        if day and (state is None or day > state.announce_date):
+            FeedState.objects.update_or_create(category=category, defaults={"announce_date": day})
     return report
 
 

@@ -144,7 +144,12 @@ def _listing_rows(fields: dict, entry: dict, listing_category: str | None) -> li
     if fields["latest_version"] > 1 and fields["updated"]:
         day = bulk.iso_or_none(issue_date_for(fields["updated"]))
         rows += [(code, day, "replace", 0) for code in fields["categories"]]
-    return rows
+    # One row per (category, day): a replacement listed the day it was first announced
+    # stays "new" (the unique key would keep the first row anyway).
+    first: dict[tuple, tuple] = {}
+    for row in rows:
+        first.setdefault(row[:2], row)
+    return list(first.values())
 
 
 def _version_rows(entry: dict, fields: dict, to_db=None) -> list[tuple]:
@@ -176,13 +181,16 @@ def _existing_rows(prepared: dict[str, dict]) -> dict[str, dict]:
     """Stored rows for the batch: hash and version for all, full source fields only where the
     incoming hash differs (a repeated import never decodes the stored JSON)."""
     light = {
-        row["arxiv_id"]: row
-        for row in Paper.objects.filter(arxiv_id__in=list(prepared)).values(
-            "pk", "arxiv_id", "source_hash", "latest_version", "announce_date"
+        arxiv_id: {"pk": pk, "source_hash": digest, "latest_version": version}
+        for pk, arxiv_id, digest, version in bulk.papers_lookup(
+            list(prepared), ("id", "arxiv_id", "source_hash", "latest_version")
         )
     }
     differ = [a for a, row in light.items() if prepared[a]["digest"] != row["source_hash"]]
-    for row in Paper.objects.filter(arxiv_id__in=differ).values("arxiv_id", *SOURCE_FIELDS):
+    rows = Paper.objects.filter(arxiv_id__in=differ).values(
+        "arxiv_id", "announce_date", *SOURCE_FIELDS
+    )
+    for row in rows:
         light[row["arxiv_id"]].update(row)
     return light
 
@@ -305,7 +313,8 @@ def papers_upsert_prepared(
         bulk.papers_update(changed_rows)
         counts.update(new=len(new_params), updated=len(changed_rows))
         counts += Counter()  # drop zero counts so reports compare cleanly
-        versions, listings = [], []
+        new_pks = {pks[a] for a in new_ids}
+        versions, listings, new_versions, new_listings = [], [], [], []
         for arxiv_id, item, fields in touched:
             pk = pks[arxiv_id]
             if fields is None:  # the incoming fields stand: the prepared rows apply
@@ -316,9 +325,12 @@ def papers_upsert_prepared(
             else:
                 version_rows = _version_rows(item["entry"], fields)
                 listing_rows = _listing_rows(fields, item["entry"], listing_category)
-            versions += [(pk, *row) for row in version_rows]
-            listings += [(pk, *row) for row in listing_rows]
+            is_new = pk in new_pks
+            (new_versions if is_new else versions).extend((pk, *row) for row in version_rows)
+            (new_listings if is_new else listings).extend((pk, *row) for row in listing_rows)
+        bulk.versions_insert(new_versions, new=True)
         bulk.versions_insert(versions)
+        bulk.listings_insert(new_listings, new=True)
         bulk.listings_insert(listings)
     return counts
 

@@ -35,12 +35,27 @@ def papers_ingest_new_task(self, categories: list[str] | None = None) -> str:
     return report.summary()
 
 
+RENDER_CHUNK = 1000
+
+
 @shared_task
 def papers_rerender_stale_task() -> int:
-    """Re-render papers whose stored renderer version is outdated."""
-    from reader.services import papers_rerender_stale
+    """Queue the papers whose stored renderer version is outdated, in chunks, so that every
+    worker on the default queue renders a share (a snapshot import leaves millions)."""
+    from reader.services.papers import papers_stale_ids
 
-    return papers_rerender_stale(progress=False)
+    ids = papers_stale_ids()
+    for start in range(0, len(ids), RENDER_CHUNK):
+        papers_render_ids_task.delay(ids[start : start + RENDER_CHUNK])
+    return len(ids)
+
+
+@shared_task(acks_late=True)
+def papers_render_ids_task(ids: list[int]) -> int:
+    """Render one chunk of stale papers (rows rendered meanwhile are skipped)."""
+    from reader.services.papers import papers_render_ids
+
+    return papers_render_ids(ids)
 
 
 @shared_task(

@@ -343,19 +343,34 @@ def paper_note_set(*, paper: Paper, note: str) -> Paper:
     return paper
 
 
-def papers_rerender_stale(*, all_rows: bool = False, batch_size: int = 500, progress=True) -> int:
-    """Re-render rows whose stored renderer version differs from the current one."""
+def papers_stale_ids(*, all_rows: bool = False) -> list[int]:
+    """Primary keys of the rows whose stored renderer version is not the current one."""
     queryset = Paper.objects.all()
     if not all_rows:
         queryset = queryset.exclude(renderer_version=renderer.RENDERER_VERSION)
-    ids = list(queryset.order_by("pk").values_list("pk", flat=True))
+    return list(queryset.order_by("pk").values_list("pk", flat=True))
+
+
+def papers_render_ids(ids: list[int], *, all_rows: bool = False) -> int:
+    """Render the given rows in one transaction (skipping any rendered meanwhile)."""
+    with transaction.atomic():
+        queryset = Paper.objects.filter(pk__in=ids)
+        if not all_rows:
+            queryset = queryset.exclude(renderer_version=renderer.RENDERER_VERSION)
+        batch = list(queryset)
+        for paper in batch:
+            paper_render(paper=paper)
+        Paper.objects.bulk_update(batch, [*RENDERED_FIELDS, "note_html"])
+    return len(batch)
+
+
+def papers_rerender_stale(*, all_rows: bool = False, batch_size: int = 500, progress=True) -> int:
+    """Re-render rows whose stored renderer version differs from the current one."""
+    ids = papers_stale_ids(all_rows=all_rows)
     bar = tqdm(total=len(ids), unit="paper", disable=not progress, desc="rerender")
     for start in range(0, len(ids), batch_size):
-        with transaction.atomic():
-            batch = list(Paper.objects.filter(pk__in=ids[start : start + batch_size]))
-            for paper in batch:
-                paper_render(paper=paper)
-            Paper.objects.bulk_update(batch, [*RENDERED_FIELDS, "note_html"])
-        bar.update(len(batch))
+        chunk = ids[start : start + batch_size]
+        papers_render_ids(chunk, all_rows=all_rows)
+        bar.update(len(chunk))
     bar.close()
     return len(ids)

@@ -80,3 +80,22 @@ def test_import_notes_names_unknown_and_bad_files(tmp_path):
         call_command("import_notes", str(tmp_path), stdout=StringIO(), stderr=err)
     assert "FAILED 2401.99999.md: paper 2401.99999 is not in the database" in err.getvalue()
     assert "FAILED not-an-id.md" in err.getvalue()
+
+
+def test_rerender_task_fans_out_chunks_that_render_every_stale_row(monkeypatch):
+    from reader import tasks
+
+    papers = [add_paper(f"2401.0001{i}") for i in range(5)]
+    Paper.objects.update(renderer_version="")
+    chunks = []
+    real = tasks.papers_render_ids_task.delay
+    monkeypatch.setattr(tasks, "RENDER_CHUNK", 2)
+    monkeypatch.setattr(
+        tasks.papers_render_ids_task, "delay", lambda ids: chunks.append(ids) or real(ids)
+    )
+    assert tasks.papers_rerender_stale_task.delay().get() == 5
+    assert chunks == [[p.pk for p in papers][i : i + 2] for i in (0, 2, 4)]
+    assert set(Paper.objects.values_list("renderer_version", flat=True)) == {
+        renderer.RENDERER_VERSION
+    }
+    assert tasks.papers_render_ids_task.delay([papers[0].pk]).get() == 0  # already current

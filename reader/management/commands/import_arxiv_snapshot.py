@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from reader.services import papers_import_snapshot
+from reader.services.snapshot import BATCH_LINES
 from reader.tasks import papers_rerender_stale_task
 
 
@@ -19,7 +20,7 @@ class Command(BaseCommand):
             action="store_true",
             help="ignore a saved position and start from the first line",
         )
-        parser.add_argument("--batch", type=int, default=2000, help="lines per transaction")
+        parser.add_argument("--batch", type=int, default=BATCH_LINES, help="lines per transaction")
         parser.add_argument(
             "--workers",
             type=int,

@@ -1,15 +1,9 @@
 """Bulk import of the Kaggle ``arxiv-metadata-oai-snapshot`` JSON Lines file.
 
-Streamed in batches of lines (flat memory), with worker processes:
-
-- SQLite (one writer at a time): the workers parse each batch and prepare its rows
-  (``entries_prepare``, no database) while this process writes the previous batch; each
-  batch and the file position after it commit together.
-- PostgreSQL: the workers also write their batches, each in its own transaction, so the
-  server works on several at once; this process moves the file position past each batch
-  once it has committed, in file order.
-
-Either way an interrupted import resumes after the last recorded batch.
+Streamed in batches of lines (flat memory). Worker processes parse each batch and prepare its
+rows (``entries_prepare``, no database) while this process writes the previous batch, so
+the two halves run on two cores. Each batch and the file position after it commit together,
+so an interrupted import resumes at the next batch.
 """
 
 import gc
@@ -17,11 +11,11 @@ import gzip
 import logging
 import multiprocessing
 import os
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from django.db import connection, connections, transaction
+from django.db import transaction
 
 from reader import arxiv
 from reader.models import SnapshotImport
@@ -92,17 +86,6 @@ def prepare_batch(first_line: int, lines: list[bytes], render: bool) -> tuple[di
     return prepared, failures
 
 
-def write_batch(first_line: int, lines: list[bytes], render: bool) -> tuple[Counter, list]:
-    """Parse, prepare and write one batch in this process's own transaction (runs in a
-    worker, PostgreSQL only): (counts, [(lineno, error)])."""
-    prepared, failures = prepare_batch(first_line, lines, render)
-    with transaction.atomic():
-        bulk.relax_durability()
-        restore = _restorer(prepared, lines, render)
-        counts = papers_upsert_prepared(prepared, render=render, restore=restore)
-    return counts, failures
-
-
 def _restorer(prepared: dict, lines: list[bytes], render: bool) -> Callable[[str], dict]:
     def restore(arxiv_id: str) -> dict:
         entry = arxiv.parse_snapshot_line(lines[prepared[arxiv_id]["line"]])
@@ -131,22 +114,12 @@ class _InProcess:
         pass
 
 
-def _parallel_writers(workers: int) -> bool:
-    """Whether workers write their own batches: PostgreSQL takes concurrent writers (SQLite
-    would serialise them), and only outside a caller's transaction, which they could not
-    join."""
-    return workers > 0 and connection.vendor == "postgresql" and not connection.in_atomic_block
-
-
-def _pool(workers: int, parallel_writers: bool):
+def _pool(workers: int):
     if workers < 1:
         return _InProcess()
-    if parallel_writers:
-        # Each worker opens its own connection; none may inherit ours (a shared socket).
-        connections.close_all()
-    # Otherwise the forked workers never touch the database: the inherited connection
-    # objects stay unused (closing them here would end a caller's transaction), and a pool
-    # worker leaves through os._exit or SIGTERM, which runs no finalisers.
+    # Forked workers inherit Django's set-up. They never touch the database: the inherited
+    # connection objects stay unused (closing them here would end a caller's transaction),
+    # and a pool worker leaves through os._exit or SIGTERM, which runs no finalisers.
     return multiprocessing.get_context("fork").Pool(workers)
 
 
@@ -173,9 +146,7 @@ def papers_import_snapshot(
     # it after every few thousand allocations, here and in the forked workers (where the
     # walk would also copy every page it touches).
     gc.freeze()
-    parallel = _parallel_writers(workers)
-    pool = _pool(workers, parallel)
-    task = write_batch if parallel else prepare_batch
+    pool = _pool(workers)
     try:
         with _open(path) as handle, bulk.sqlite_bulk_session():
             if state.byte_offset:
@@ -190,15 +161,12 @@ def papers_import_snapshot(
                     if batch is None:
                         break
                     first, lines, offset = batch
-                    job = pool.apply_async(task, (first, lines, render))
+                    job = pool.apply_async(prepare_batch, (first, lines, render))
                     pending.append((first, lines, offset, job))
                 if not pending:
                     break
                 first, lines, offset, job = pending.popleft()
-                if parallel:
-                    _record_batch(report, state, path, (first, lines, offset), job)
-                else:
-                    _apply_batch(report, state, path, (first, lines, offset), job, render)
+                _apply_batch(report, state, path, (first, lines, offset), job, render)
                 if progress:
                     progress(len(lines))
                 done += 1
@@ -211,26 +179,6 @@ def papers_import_snapshot(
     state.finished = True
     state.save(update_fields=["finished", "updated_at"])
     return report
-
-
-def _record_batch(report, state, path, batch: tuple[int, list, int], job) -> None:
-    """A batch a worker wrote: count it, then move the resume position past it.
-
-    Batches are recorded in file order, so the position never passes a batch that is not
-    committed; after a crash, batches that committed beyond it are read again, and change
-    nothing.
-    """
-    first, lines, offset = batch
-    try:
-        counts, failures = job.get()
-    except Exception as exc:  # the batch's transaction rolled back: name it, carry on
-        report.fail(f"{path}:lines {first}-{first + len(lines) - 1}", exc)
-    else:
-        report.counts.update(counts)
-        for lineno, message in failures:
-            report.fail(f"{path}:{lineno}", arxiv.ArxivParseError(message))
-    state.lines_done, state.byte_offset = first + len(lines) - 1, offset
-    state.save(update_fields=["lines_done", "byte_offset", "updated_at"])
 
 
 def _apply_batch(report, state, path, batch: tuple[int, list, int], job, render: bool) -> None:

@@ -5,6 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.replay import Replay
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED_DIR = Path(os.environ.get("READER_SHARED_DIR", REPO_ROOT.parent / "shared")).resolve()
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -111,3 +113,18 @@ def pytest_collection_modifyitems(config, items):
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         items[:] = kept
+
+
+@pytest.fixture
+def replay():
+    """start(script) runs a Replay server; all are shut down after the test."""
+    servers = []
+
+    def start(script):
+        server = Replay(script)
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.close()

@@ -12,7 +12,6 @@ from reader.models import FeedState, ListingEntry
 from reader.services.calendar import EASTERN, current_listing_date
 from reader.services.ingest import IngestReport, papers_ingest_new
 from tests.conftest import shared_path
-from tests.reader.test_ingest_command import Replay
 
 FEED = (Path(__file__).parents[1] / "fixtures/arxiv/rss_cs.LG.xml").read_bytes()  # 24 Nov 2026
 LISTING = "arxiv-samples/A/listing-html/polaris-2026-08-12_list-cs.AI-new_EXCERPT.html"
@@ -43,18 +42,9 @@ def listing_page(day_text: str) -> bytes:
 
 
 @pytest.fixture
-def arxiv_replay():
-    servers = []
-
-    def start(script):
-        server = Replay(script)
-        servers.append(server)
-        return server
-
+def arxiv_replay(replay):
     with override_settings(ARXIV_MIN_INTERVAL=0):
-        yield start
-    for server in servers:
-        server.close()
+        yield replay
 
 
 def ingest_with(server, now):

@@ -3,7 +3,8 @@
 The file is generated from the real sample lines in ../shared/arxiv-samples/A/kaggle with
 varied ids. Each import runs as `manage.py import_arxiv_snapshot` in a child process (peak RSS
 measured per child), then runs again on the same file: the second run must change nothing and
-be no slower. Prints a markdown table. Usage:
+be no slower. Prints a markdown table, headed by a machine-speed reference (the same VM has
+run this benchmark nearly 2x faster on one day than on another, so compare runs by it). Usage:
 
     .venv/bin/python bench/bench_snapshot.py [--lines 1000000] [--skip-postgres]
 """
@@ -12,9 +13,9 @@ import argparse
 import json
 import os
 import platform
-import resource
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import date
 from pathlib import Path
@@ -44,27 +45,46 @@ def synth_file(lines: int) -> Path:
     return path
 
 
+def machine_speed(rounds: int = 300) -> float:
+    """Microseconds per line for the stdlib's json.loads over the sample lines (best of 5):
+    a fixed pure-Python workload that tells how fast this machine is today."""
+    lines = SAMPLE.read_text().splitlines()
+    best = float("inf")
+    for _ in range(5):
+        start = time.perf_counter()
+        for _ in range(rounds):
+            for line in lines:
+                json.loads(line)
+        best = min(best, time.perf_counter() - start)
+    return best / (rounds * len(lines)) * 1e6
+
+
 def run_import(path: Path, env: dict, workers: int) -> tuple[float, float, str]:
-    """Import once in a child; return (seconds, peak RSS MiB of any child, summary line).
+    """Import once in a child; return (seconds, peak RSS MiB of its largest process, summary).
 
     The time includes the command's start-up (about 3 s: Django and torch imports).
     """
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    start = time.perf_counter()
     command = ["manage.py", "import_arxiv_snapshot", str(path), "--restart", "-v0"]
-    proc = subprocess.run(
-        [sys.executable, *command, "--workers", str(workers)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-    seconds = time.perf_counter() - start
-    peak = max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(
+            [sys.executable, *command, "--workers", str(workers)],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=err,
+        )
+        # wait4 gives this child's own usage (its workers included), where RUSAGE_CHILDREN
+        # would keep the largest of every child so far (an earlier SQLite run's, say).
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0), err.seek(0)
+        stdout, stderr = out.read(), err.read()
     if proc.returncode:
-        sys.exit(f"import failed:\n{proc.stderr[-3000:]}")
-    summary = next(line for line in proc.stdout.splitlines() if line.startswith("new "))
-    return seconds, peak, summary
+        sys.exit(f"import failed:\n{stderr[-3000:]}")
+    summary = next(line for line in stdout.splitlines() if line.startswith("new "))
+    return seconds, usage.ru_maxrss / 1024, summary
 
 
 def fresh_database(name: str, url: str | None) -> dict:
@@ -105,8 +125,9 @@ def main() -> None:
     print(
         f"Snapshot import, {args.lines:,} lines, {date.today()}, {platform.machine()}, "
         f"{os.cpu_count()} cores, Python {platform.python_version()}, "
-        f"--workers {args.workers}\n"
+        f"--workers {args.workers}"
     )
+    print(f"Machine speed: stdlib json.loads {machine_speed():.2f} µs per sample line\n")
     print("| database | run | seconds | papers/s | peak RSS MiB | summary |")
     print("|---|---|---:|---:|---:|---|")
     for label, url in targets:

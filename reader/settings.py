@@ -28,6 +28,20 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item for item in raw.replace(",", " ").split() if item]
 
 
+def env_int(name: str, default: int, minimum: int = 0) -> int:
+    """Read a whole-number environment variable, refusing anything else with a clear error."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = None
+    if value is None or value < minimum:
+        raise ImproperlyConfigured(f"{name} must be a whole number >= {minimum}, not {raw!r}")
+    return value
+
+
 DEBUG = env_bool("DJANGO_DEBUG", False)
 
 # https://docs.djangoproject.com/en/5.2/ref/settings/#secret-key
@@ -195,7 +209,7 @@ if CELERY_BROKER_URL.startswith("filesystem"):
 elif CELERY_BROKER_URL.startswith("redis"):
     # Longer than any hard time limit, or a long run is delivered twice while still running.
     # (Tests shorten it to watch a SIGKILLed worker's run come back.)
-    _visibility = int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "7200"))
+    _visibility = env_int("CELERY_VISIBILITY_TIMEOUT", 7200, minimum=1)
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": _visibility}
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = None
@@ -237,8 +251,12 @@ CELERY_BEAT_SCHEDULE = {
 
 # ---- demos ----
 DEMOS_SIZES = env_list("DEMOS_SIZES", "smoke")
-DEMOS_MAX_QUEUED = int(os.environ.get("DEMOS_MAX_QUEUED", "20"))
-DEMOS_RUNS_PER_MINUTE = int(os.environ.get("DEMOS_RUNS_PER_MINUTE", "10"))
+DEMOS_MAX_QUEUED = env_int("DEMOS_MAX_QUEUED", 20)
+DEMOS_RUNS_PER_MINUTE = env_int("DEMOS_RUNS_PER_MINUTE", 10)
+# Reverse proxies in front of the web servers that append to X-Forwarded-For (nginx with
+# `proxy_add_x_forwarded_for`, a load balancer...): the per-client demo rate limit then
+# reads the client's address from that header instead of REMOTE_ADDR. 0: no proxy.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 
 LOGGING = {
     "version": 1,

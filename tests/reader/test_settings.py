@@ -64,3 +64,11 @@ def test_urls_select_postgres_redis_and_categories():
     assert engine == "django.db.backends.postgresql"
     assert broker == "redis://cache.example:6379/0"
     assert cats.strip() == "['hep-th', 'math.NA']"
+
+
+def test_a_number_setting_that_is_not_a_number_is_a_clear_error():
+    proc = load_settings({"DJANGO_DEBUG": "1", "TRUSTED_PROXY_COUNT": "two"})
+    assert proc.returncode != 0
+    assert "TRUSTED_PROXY_COUNT must be a whole number >= 0, not 'two'" in proc.stderr
+    proc = load_settings({"DJANGO_DEBUG": "1", "DEMOS_RUNS_PER_MINUTE": "-3"})
+    assert "DEMOS_RUNS_PER_MINUTE must be a whole number >= 0, not '-3'" in proc.stderr

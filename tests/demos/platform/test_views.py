@@ -154,6 +154,37 @@ def test_rate_limit_answers_429_with_retry_after(client, echo_demo, no_enqueue):
     assert "Too many runs" in response.content.decode()
 
 
+@pytest.mark.parametrize(
+    ("proxies", "forwarded", "remote", "client_address"),
+    [
+        (0, "198.51.100.7", "10.0.0.2", "10.0.0.2"),  # no proxy configured: header ignored
+        (1, "198.51.100.7", "10.0.0.2", "198.51.100.7"),
+        (1, "6.6.6.6, 198.51.100.7", "10.0.0.2", "198.51.100.7"),  # a spoofed left entry
+        (2, "198.51.100.7, 10.0.0.9", "10.0.0.2", "198.51.100.7"),
+        (2, "198.51.100.7", "10.0.0.2", "10.0.0.2"),  # shorter than the proxy chain
+        (1, "not-an-address", "10.0.0.2", "10.0.0.2"),
+        (1, " 2001:db8::1 ", "10.0.0.2", "2001:db8::1"),
+    ],
+)
+def test_rate_limit_counts_the_client_behind_trusted_proxies(
+    rf, proxies, forwarded, remote, client_address
+):
+    from demos.views import _client
+
+    request = rf.post("/", HTTP_X_FORWARDED_FOR=forwarded, REMOTE_ADDR=remote)
+    with override_settings(TRUSTED_PROXY_COUNT=proxies):
+        assert _client(request) == client_address
+
+
+@override_settings(DEMOS_RUNS_PER_MINUTE=1, TRUSTED_PROXY_COUNT=1)
+def test_clients_behind_one_proxy_have_their_own_limits(client, echo_demo, no_enqueue):
+    first = {"HTTP_X_FORWARDED_FOR": "198.51.100.7", "REMOTE_ADDR": "10.0.0.2"}
+    second = {"HTTP_X_FORWARDED_FOR": "203.0.113.9", "REMOTE_ADDR": "10.0.0.2"}
+    assert _post(client, _full_form(seed="1"), **first).status_code == 303
+    assert _post(client, _full_form(seed="2"), **first).status_code == 429
+    assert _post(client, _full_form(seed="3"), **second).status_code == 303
+
+
 @override_settings(DEMOS_MAX_QUEUED=1)
 def test_queue_full_answers_503_busy(client, make_run, no_enqueue):
     make_run(params={"seed": 5})

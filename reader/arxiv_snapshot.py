@@ -1,7 +1,8 @@
 """Parser for the Kaggle ``arxiv-metadata-oai-snapshot`` JSON Lines dump, one line at a time.
 
-Pure (stdlib + orjson, about 3x faster than json on these 1.5 KB lines). Fields mirror OAI ``arXivRaw``, and the same helpers normalise them, so a
-snapshot row and a later OAI harvest of the same paper produce identical entries.
+Pure (stdlib + orjson, about 3x faster than json on these 1.5 KB lines). Fields mirror OAI
+``arXivRaw``, and the same helpers normalise them, so a snapshot row and a later OAI harvest
+of the same paper produce identical entries.
 """
 
 from datetime import datetime

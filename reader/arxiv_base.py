@@ -18,6 +18,7 @@ from lxml import etree
 from reader.arxiv_ids import InvalidArxivId, normalize_id
 
 __all__ = [
+    "is_author_name",
     "ArxivApiError",
     "ArxivParseError",
     "ArxivUnavailable",
@@ -162,6 +163,11 @@ def load_xml(data: bytes) -> etree._Element:
 _PARA_BREAK = re.compile(r"\n(?:[ \t]*\n)+|\n[ \t]+")
 
 
+def is_author_name(name: str | None) -> bool:
+    """True when a name holds a letter or digit: arXiv lists sometimes carry a lone ':' or ','."""
+    return bool(name) and any(c.isalnum() for c in name)
+
+
 def collapse_ws(text: str | None) -> str | None:
     """Strip and collapse all whitespace runs to one space (titles, names); None stays None."""
     if text is None:
@@ -282,7 +288,7 @@ def split_authors(text: str | None) -> list[dict[str, str | None]]:
     authors: list[dict[str, str | None]] = []
     for part in _split_top_level(text):
         name = part.strip()
-        if not name or _ET_AL.fullmatch(name):
+        if not is_author_name(name) or _ET_AL.fullmatch(name):
             continue
         if name.lower() in _SUFFIXES and authors:
             # "John Smith, Jr." is one author, not two.

@@ -17,6 +17,7 @@ from reader.arxiv_base import (
     ArxivParseError,
     ParseResult,
     collapse_ws,
+    is_author_name,
     load_xml,
     new_entry,
     normalize_abstract,
@@ -207,7 +208,7 @@ def _atom_entry(el: etree._Element, feed_cats: list[str]) -> dict[str, Any]:
         elif tag == ATOM + "author":
             # Not emitted by arXiv (it uses dc:creator) but valid Atom; accept it.
             name = collapse_ws(child.findtext(ATOM + "name"))
-            if name:
+            if is_author_name(name):
                 entry["authors"].append({"name": name, "affiliation": None})
         else:
             _common(entry, tag, child)

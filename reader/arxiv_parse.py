@@ -18,6 +18,7 @@ from reader.arxiv_base import (
     collapse_ws,
     entry_id,
     finish_versions,
+    is_author_name,
     load_xml,
     new_entry,
     normalize_abstract,
@@ -90,7 +91,9 @@ def _api_entry(el: etree._Element, query: str | None) -> dict[str, Any]:
         if t is None:
             continue
         if t == "author":
-            entry["authors"].append(_api_author(child))
+            author = _api_author(child)
+            if is_author_name(author["name"]):
+                entry["authors"].append(author)
         elif t == "category":
             categories.append(child.get("term") or "")
         elif t == "id":
@@ -283,7 +286,8 @@ def _arxiv_oai(meta: etree._Element) -> dict[str, Any]:
         elif t == "updated":
             updated = parse_datetime(child.text)
         elif t == "authors":
-            entry["authors"] = [_oai_author(a) for a in child if a.tag == author_tag]
+            authors = (_oai_author(a) for a in child if a.tag == author_tag)
+            entry["authors"] = [a for a in authors if is_author_name(a["name"])]
         else:
             _fill_common(entry, t, child)
     entry["arxiv_id"] = entry_id(raw_id, "arXiv record id")[0]

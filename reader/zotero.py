@@ -45,10 +45,30 @@ EXPORT_FORMATS: dict[str, tuple[str, str]] = {
 PUBLISHER = "arXiv"
 ARXIV_DOI_PREFIX = "10.48550/arXiv."
 
-# Lower-case name particles that belong to the family name ("Ludwig van Beethoven").
+# Name particles that belong to the family name ("Ludwig van Beethoven", "Herbert Van de
+# Sompel", "Dario Di Nucci"); lower-case ones always do when a given name stays before them.
 _PARTICLES = frozenset(
     "van von der den de del della des di da du dos das do le la ter ten zu ibn bin al el".split()
 )
+# Capitalised, only these count, and only when every word between them and the last word is a
+# particle too ("Van de Sompel", "Di Nucci", "Le Gall"). "Bin", "Al", "El", "Do" stay out:
+# capitalised, they are as often given or family names (Chinese, Arabic, Korean, Vietnamese).
+_CAPITAL_PARTICLES = frozenset(
+    "Van Von Der Den De Del Della Des Di Da Du Dos Das La Le Ter Ten Zu".split()
+)
+# A capitalised particle before one of these family names is a given or middle name: Vietnamese
+# "Anh Van Nguyen" (middle name Van), Chinese "Yi Da Xu". Common romanised family names only.
+_ASIAN_FAMILY = frozenset(
+    "nguyen tran le pham hoang huynh phan vu vo dang bui do ho ngo duong ly dinh truong lam mai "
+    "trinh cao luong ta "
+    "zhang wang li liu chen yang huang zhao wu zhou xu sun ma zhu hu guo he lin gao luo zheng "
+    "liang xie song tang deng han feng cao peng zeng xiao tian dong pan yuan cai jiang yu ye "
+    "cheng wei su lu ding ren yao shen zhong cui tan fan liao shi jin jia xia fu fang zou xiong "
+    "bai meng qin qiu hou yin xue yan duan lei long tao mao hao gu gong shao wan qian lai kong "
+    "xiang chang wen kang".split()
+)
+# Vietnamese names written family-first keep the family name first: "Nguyen Van Anh".
+_VIETNAMESE_MIDDLE = frozenset({"van", "thi", "văn", "thị"})
 _SUFFIXES = frozenset({"jr", "jr.", "sr", "sr.", "ii", "iii", "iv"})
 # Words that mark a group author; such names are kept whole rather than split.
 _GROUP_WORDS = frozenset(
@@ -77,10 +97,27 @@ def split_name(name: str) -> tuple[str, str] | None:
     suffix = ""
     if lowered[-1] in _SUFFIXES:
         # "Martin Luther King Jr." -> family "King Jr." (how BibTeX and Zotero both read it)
-        suffix, tokens = " " + tokens[-1], tokens[:-1]
-    # The family name starts at the first lower-case particle after the first given name.
-    start = next((i for i in range(1, len(tokens) - 1) if tokens[i] in _PARTICLES), len(tokens) - 1)
+        suffix, tokens, lowered = " " + tokens[-1], tokens[:-1], lowered[:-1]
+    if len(tokens) >= 3 and lowered[0] in _ASIAN_FAMILY and lowered[1] in _VIETNAMESE_MIDDLE:
+        if lowered[-1] not in _ASIAN_FAMILY:  # "Nguyen Van Anh": family first
+            return tokens[0] + suffix, " ".join(tokens[1:])
+    start = _family_start(tokens, lowered)
     return " ".join(tokens[start:]) + suffix, " ".join(tokens[:start])
+
+
+def _family_start(tokens: list[str], lowered: list[str]) -> int:
+    """Index of the family name's first word: the first particle after a given name, else last."""
+    n = len(tokens)
+    for i in range(1, n - 1):
+        if tokens[i] in _PARTICLES:
+            return i
+        if (
+            tokens[i] in _CAPITAL_PARTICLES
+            and all(t in _PARTICLES for t in lowered[i : n - 1])
+            and lowered[-1] not in _ASIAN_FAMILY
+        ):
+            return i
+    return n - 1
 
 
 def _last_first(name: str) -> str:

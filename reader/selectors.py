@@ -7,8 +7,8 @@ from datetime import date
 from django.db.models import Count, Max, Min
 
 from reader import highlight, search
-from reader.converters import CategoryExpr
 from reader.models import Category, ListingEntry, Paper, PaperVersion
+from reader.taxonomy import CategoryExpr
 
 PAGE_SIZE = 25
 SECTIONS = ("new", "cross", "replace")
@@ -260,10 +260,3 @@ def home_categories() -> dict:
             {**cat, "count": counts.get(cat["code"], 0)}
         )
     return {"latest": latest, "groups": sorted(groups.items()), "days": issue_days()}
-
-
-def paper_demos(*, arxiv_id: str) -> list[dict]:
-    """Live demos registered for the paper (demos app's catalogue; no query)."""
-    from demos.selectors import demo_list_for_paper
-
-    return demo_list_for_paper(arxiv_id)

@@ -17,9 +17,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from reader import arxiv
-from reader.arxiv_client import ArxivClient
+from reader.arxiv.calendar import current_listing_date
+from reader.arxiv.client import ArxivClient
 from reader.models import FeedState, HarvestState
-from reader.services.calendar import current_listing_date
 from reader.services.papers import papers_upsert
 from reader.services.throttle import arxiv_slot
 

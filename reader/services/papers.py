@@ -13,9 +13,9 @@ from django.utils import timezone
 from tqdm import tqdm
 
 import renderer
+from reader.arxiv.calendar import issue_date_for
 from reader.models import Category, Paper
 from reader.services import bulk
-from reader.services.calendar import issue_date_for
 from reader.taxonomy import archive_of, canonical_category
 
 logger = logging.getLogger(__name__)

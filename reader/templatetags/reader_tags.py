@@ -7,7 +7,7 @@ from django import template
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from reader.arxiv_base import is_author_name
+from reader.arxiv.base import is_author_name
 
 register = template.Library()
 

@@ -3,10 +3,11 @@
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from reader import export_views, selectors
-from reader.converters import CategoryExpr
+from reader import selectors
 from reader.forms import ListingForm, form_errors
+from reader.taxonomy import CategoryExpr
 from reader.views.common import error_page, query_string
+from reader.zotero import views as export_views
 
 
 def listing(request: HttpRequest, cats: CategoryExpr) -> HttpResponse:

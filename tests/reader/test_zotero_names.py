@@ -13,7 +13,7 @@ import pytest
 
 from reader import zotero
 from reader.arxiv import parse_any
-from reader.arxiv_base import is_author_name, split_authors
+from reader.arxiv.base import is_author_name, split_authors
 from tests.conftest import SHARED_DIR, shared_path
 from tests.reader.arxiv_samples import API, SAMPLES, names
 

@@ -15,9 +15,9 @@ from django.test.utils import CaptureQueriesContext
 from lxml import etree
 
 from reader import arxiv
+from reader.arxiv.calendar import issue_date_for
 from reader.models import Paper
 from reader.services import papers_upsert
-from reader.services.calendar import issue_date_for
 from tests.factories import papers_create
 from tests.reader.zotero_samples import (
     CASES,

@@ -8,8 +8,8 @@ import pytest
 from django.test import override_settings
 
 from reader import tasks
+from reader.arxiv.calendar import EASTERN, current_listing_date
 from reader.models import FeedState, ListingEntry
-from reader.services.calendar import EASTERN, current_listing_date
 from reader.services.ingest import IngestReport, papers_ingest_new
 from tests.conftest import shared_path
 

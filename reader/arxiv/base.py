@@ -15,9 +15,10 @@ from typing import Any
 
 from lxml import etree
 
-from reader.arxiv_ids import InvalidArxivId, normalize_id
+from reader.arxiv.ids import InvalidArxivId, normalize_id
 
 __all__ = [
+    "as_root",
     "is_author_name",
     "ArxivApiError",
     "ArxivParseError",
@@ -129,6 +130,11 @@ _PARSER = etree.XMLParser(
 )
 _HTML_START = re.compile(rb"^\s*(?:<\?xml[^>]*>\s*)?(?:<!doctype\s+html|<html[\s>])", re.IGNORECASE)
 _HTML_TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+
+
+def as_root(data: bytes | etree._Element) -> etree._Element:
+    """An element as given, or the root of bytes parsed by load_xml (every parser's entry)."""
+    return data if isinstance(data, etree._Element) else load_xml(data)
 
 
 def load_xml(data: bytes) -> etree._Element:

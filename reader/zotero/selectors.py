@@ -11,7 +11,7 @@ from datetime import date, datetime
 
 from django.db.models import Min
 
-from reader.arxiv_base import is_author_name
+from reader.arxiv.base import is_author_name
 from reader.models import Paper, PaperVersion
 
 # Columns every export format reads; listing cards load only some of them.

@@ -12,7 +12,7 @@ from typing import Any
 
 from lxml import etree, html
 
-from reader.arxiv_base import (
+from reader.arxiv.base import (
     ArxivParseError,
     ParseResult,
     collapse_ws,
@@ -20,7 +20,7 @@ from reader.arxiv_base import (
     new_entry,
     optional_text,
 )
-from reader.arxiv_ids import InvalidArxivId, normalize_id
+from reader.arxiv.ids import InvalidArxivId, normalize_id
 
 __all__ = ["parse_listing"]
 

@@ -115,13 +115,30 @@ def papers_render_ids(ids: list[int], *, all_rows: bool = False) -> int:
     return len(batch)
 
 
-def papers_rerender_stale(*, all_rows: bool = False, batch_size: int = 500, progress=True) -> int:
-    """Re-render rows whose stored renderer version differs from the current one."""
+RENDER_CHUNK = 1000  # papers per render transaction, and per task when workers share the work
+
+
+def papers_rerender_stale(
+    *,
+    all_rows: bool = False,
+    batch_size: int | None = None,
+    render_chunk: Callable[[list[int]], object] | None = None,
+    progress: bool = True,
+) -> int:
+    """Re-render rows whose stored renderer version differs from the current one, by chunks.
+
+    ``manage.py rerender`` renders each chunk here; the nightly task passes ``render_chunk``
+    to queue each chunk instead, so every worker renders a share of a snapshot's backlog.
+    """
     ids = papers_stale_ids(all_rows=all_rows)
+    batch_size = batch_size or RENDER_CHUNK
     bar = tqdm(total=len(ids), unit="paper", disable=not progress, desc="rerender")
     for start in range(0, len(ids), batch_size):
         chunk = ids[start : start + batch_size]
-        papers_render_ids(chunk, all_rows=all_rows)
+        if render_chunk is None:
+            papers_render_ids(chunk, all_rows=all_rows)
+        else:
+            render_chunk(chunk)
         bar.update(len(chunk))
     bar.close()
     return len(ids)

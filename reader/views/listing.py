@@ -30,9 +30,17 @@ def listing(request: HttpRequest, cats: CategoryExpr) -> HttpResponse:
         page=params["page"],
         neighbours=not fragment,
     )
+    context = _listing_context(cats, result, params)
+    template = "reader/_listing_batch.html" if fragment else "reader/listing.html"
+    return render(request, template, context)
+
+
+def _listing_context(cats: CategoryExpr, result: selectors.Listing, params: dict) -> dict:
+    """Template context of a listing page or fragment: cards, paging and section links."""
     day = result.day.isoformat() if result.day else None
-    context = {
+    return {
         "cats": cats,
+        "fragment": params["fragment"],
         "listing": result,
         "sort": params["sort"],
         "rows": _rows(result),
@@ -52,8 +60,6 @@ def listing(request: HttpRequest, cats: CategoryExpr) -> HttpResponse:
             if s in result.counts
         ],
     }
-    template = "reader/_listing_batch.html" if fragment else "reader/listing.html"
-    return render(request, template, context)
 
 
 def _rows(result: selectors.Listing) -> list[dict]:

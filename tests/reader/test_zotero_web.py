@@ -264,6 +264,26 @@ def test_list_pages_cost_no_query_per_paper(client):
     assert len(coins_titles(parse(with_page2.content))) == 5
 
 
+def unapi_ids(doc) -> list[str]:
+    return [a.get("title") for a in doc.iter("abbr") if a.get("class") == "unapi-id"]
+
+
+def test_a_long_day_offers_every_paper_to_the_connector_in_constant_queries(client):
+    """Cards load 25 at a time, but the first response names every paper of the day once."""
+    day = papers_create(60, listing_category="cs.LG")
+    everyone = sorted(p.arxiv_id for p in day)
+    for url in ("/arxiv/cs.LG", "/arxiv/cs.LG?page=2", "/arxiv/cs.LG?sort=stars"):
+        ids = unapi_ids(parse(client.get(url).content))
+        assert sorted(ids) == everyone, url  # each paper once: cards plus the hidden rest
+    assert unapi_ids(parse(client.get("/arxiv/cs.LG?page=2&fragment=1").content)) == []
+    papers_create(400, listing_category="cs.LG", announce_date=day[0].announce_date)
+    with CaptureQueriesContext(connection) as big:
+        assert len(unapi_ids(parse(client.get("/arxiv/cs.LG").content))) == 460
+    with CaptureQueriesContext(connection) as small:
+        client.get("/arxiv/cs.AI+cs.LG")
+    assert len(big.captured_queries) == len(small.captured_queries)
+
+
 @pytest.mark.parametrize(
     "page_url", ["/arxiv/cs.LG?sort=time", "/search?q=methods", "/arxiv/{ids}"]
 )

@@ -92,10 +92,12 @@ def test_paper_page_head_has_exactly_the_zotero_tags(client, samples, arxiv_id):
     keys = [k for k, _v in got]
     assert [k for k in keys if k in DATE_TAGS] == ["citation_publication_date"]
     assert dict(got)["og:type"] == "article" and "citation_journal_title" not in keys
-    # COinS or unAPI would outrank the head tags and lose the PDF: neither is on this page.
+    # COinS would outrank the head tags and lose the PDF: none here. unAPI outranks both and
+    # serves Zotero RDF (preprint, archive ID, DOI, PDF, group authors whole): exactly one id.
     assert coins_titles(doc) == []
-    assert [a for a in doc.iter("abbr") if "unapi-id" in (a.get("class") or "")] == []
-    assert doc.findall("./head/link[@rel='unapi-server']") == []
+    ids = [a.get("title") for a in doc.iter("abbr") if "unapi-id" in (a.get("class") or "")]
+    assert ids == [arxiv_id]
+    assert len(doc.findall("./head/link[@rel='unapi-server']")) == 1
     # The tags sit in <head>, not in the body (the Connector reads html>head>meta).
     assert [m for m in doc.find("body").iter("meta")] == []
 

@@ -24,6 +24,9 @@ class CategoryExprConverter:
         return str(value)
 
 
+MAX_IDS = 200  # the most ids one /arxiv/<ids> URL may name (page or download)
+
+
 class ArxivIdListConverter:
     """One or more id-shaped strings separated by commas (normalised later, in the view)."""
 

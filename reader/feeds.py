@@ -28,7 +28,7 @@ class PaperFeed(Feed):
         return reverse("reader:papers", args=[item.arxiv_id])
 
     def item_guid(self, item: Paper) -> str:
-        return f"https://arxiv.org/abs/{item.arxiv_id}"
+        return item.abs_url
 
     def item_author_name(self, item: Paper) -> str:
         names = [a["name"] for a in item.authors]

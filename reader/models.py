@@ -2,6 +2,8 @@
 
 from django.db import models
 
+from reader.arxiv import ids
+
 
 class Category(models.Model):
     """An arXiv category (e.g. ``cs.LG``); alias codes (``math.IT`` for ``cs.IT``) are merged."""
@@ -74,12 +76,12 @@ class Paper(models.Model):
     @property
     def abs_url(self) -> str:
         """arXiv's abstract page."""
-        return f"https://arxiv.org/abs/{self.arxiv_id}"
+        return ids.abs_url(self.arxiv_id)
 
     @property
     def pdf_url(self) -> str:
         """arXiv's PDF for the latest version (we never re-host PDFs)."""
-        return f"https://arxiv.org/pdf/{self.arxiv_id}v{self.latest_version}"
+        return ids.pdf_url(self.arxiv_id, self.latest_version)
 
 
 class PaperVersion(models.Model):
@@ -102,7 +104,7 @@ class PaperVersion(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.paper.arxiv_id}v{self.version}"
+        return ids.with_version(self.paper.arxiv_id, self.version)
 
 
 class ListingEntry(models.Model):

@@ -11,8 +11,8 @@ from reader.models import Category, ListingEntry, Paper, PaperVersion
 from reader.taxonomy import CategoryExpr
 
 PAGE_SIZE = 25
-SECTIONS = ("new", "cross", "replace")
-SECTION_TITLES = {"new": "New", "cross": "Cross-lists", "replace": "Replacements"}
+SECTION_TITLES = dict(ListingEntry.SECTIONS)  # the model's choices, in listing order
+SECTIONS = tuple(SECTION_TITLES)
 SORTS = ("default", "time", "stars")
 SEARCH_SORTS = ("relevance", "time", "stars")
 # Only the columns a card shows (abstract_plain feeds its COinS span): a listing never loads

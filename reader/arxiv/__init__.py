@@ -36,6 +36,7 @@ from reader.arxiv.ids import (
     InvalidArxivId,
     normalize_id,
     oai_set_for_category,
+    with_version,
 )
 from reader.arxiv.listing import parse_listing
 from reader.arxiv.oai import OAI, parse_oai
@@ -67,4 +68,5 @@ __all__ = [
     "parse_oai",
     "parse_rss",
     "parse_snapshot_line",
+    "with_version",
 ]

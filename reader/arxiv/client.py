@@ -33,6 +33,7 @@ from reader.arxiv import (
     parse_oai,
     parse_rss,
 )
+from reader.arxiv.ids import with_version
 
 __all__ = ["API_MAX_REACHABLE", "ArxivClient", "Page", "SpacingLimiter", "parse_retry_after"]
 
@@ -187,8 +188,7 @@ class ArxivClient:
         """Fetch papers by id through the API's id_list, `batch` ids per request."""
         wanted = []
         for raw in ids:
-            bare, version = normalize_id(raw)
-            wanted.append(f"{bare}v{version}" if version else bare)
+            wanted.append(with_version(*normalize_id(raw)))
         wanted = list(dict.fromkeys(wanted))
         for i in range(0, len(wanted), batch):
             chunk = wanted[i : i + batch]

@@ -8,6 +8,9 @@ arXiv itself resolves them (``math.GT/0309136`` is ``math/0309136``). See design
 import re
 
 __all__ = [
+    "abs_url",
+    "pdf_url",
+    "with_version",
     "ID_PATTERN",
     "NEW_ID_PATTERN",
     "OLD_ID_PATTERN",
@@ -35,6 +38,21 @@ _PREFIX_RE = re.compile(
 
 class InvalidArxivId(ValueError):
     """The text is not an arXiv identifier (message says why)."""
+
+
+def with_version(bare: str, version: int | None) -> str:
+    """``2511.13720v2`` (or the bare id when no version): how arXiv writes a versioned id."""
+    return f"{bare}v{version}" if version else bare
+
+
+def abs_url(bare: str, version: int | None = None) -> str:
+    """arXiv's abstract page of a paper (of one version when given)."""
+    return f"https://arxiv.org/abs/{with_version(bare, version)}"
+
+
+def pdf_url(bare: str, version: int | None = None) -> str:
+    """arXiv's PDF of a paper (of one version when given); PDFs are never re-hosted here."""
+    return f"https://arxiv.org/pdf/{with_version(bare, version)}"
 
 
 def normalize_id(text: str) -> tuple[str, int | None]:

@@ -225,8 +225,7 @@ def papers_ingest_ids(
     wanted = []
     for raw in ids:
         try:
-            bare, version = arxiv.normalize_id(raw)
-            wanted.append(f"{bare}v{version}" if version else bare)
+            wanted.append(arxiv.with_version(*arxiv.normalize_id(raw)))
         except arxiv.InvalidArxivId as exc:
             report.fail(raw, exc)
     if wanted:

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from reader.arxiv.base import is_author_name
+from reader.arxiv.ids import abs_url
 
 register = template.Library()
 
@@ -19,9 +20,9 @@ def author_query(name: str) -> str:
 
 
 @register.filter
-def pdf_url(paper) -> str:
-    """arXiv's PDF URL for the latest version (PDFs are never re-hosted)."""
-    return f"https://arxiv.org/pdf/{paper.arxiv_id}v{paper.latest_version}"
+def arxiv_abs(arxiv_id: str, version=None) -> str:
+    """arXiv's abstract page for a bare id, of one version when given: ``id|arxiv_abs:v``."""
+    return abs_url(arxiv_id, version or None)
 
 
 @cache

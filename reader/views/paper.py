@@ -8,12 +8,12 @@ from django.urls import reverse
 
 from reader import selectors, services
 from reader.arxiv import InvalidArxivId, normalize_id
+from reader.converters import MAX_IDS
 from reader.views.common import error_page
 from reader.zotero import views as export_views
 
 logger = logging.getLogger(__name__)
 
-MAX_IDS = 200
 REFRESH_SECONDS = 5
 
 

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_safe
 
 from reader import zotero
 from reader.arxiv import InvalidArxivId, normalize_id
+from reader.converters import MAX_IDS
 from reader.zotero import rdf as zotero_rdf
 from reader.zotero.selectors import MAX_EXPORT, papers_citation_data, papers_for_citation
 
@@ -23,7 +24,6 @@ if TYPE_CHECKING:
 
 __all__ = ["MAX_EXPORT", "export_format", "export_response", "ids_export", "ids_response", "unapi"]
 
-MAX_IDS = 200  # the same bound as the multi-id page
 EXT_FORMATS = {ext: fmt for fmt, (_type, ext) in zotero.EXPORT_FORMATS.items()}
 # unAPI formats in the order listed: name -> (Content-Type, docs URL or None). Zotero's unAPI
 # translator takes the first name it knows in its own order (rdf_zotero, ..., ris, ..., bibtex);

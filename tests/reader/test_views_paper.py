@@ -61,11 +61,14 @@ def test_paper_page_shows_everything(client):
         "static/vendor/mathjax/tex-chtml.js",
     ]:
         assert needle in html, needle
-    # Load order: config, MathJax, math.js, reader.js (then zotero.js); deferred, none inline.
+    # Load order: config, MathJax, math.js, then the clipboard helper before the two scripts
+    # that use it (reader.js, zotero.js); deferred, none inline.
     scripts = re.findall(r"<script([^>]*)>", html)
     assert all(" defer " in s + " " and "src=" in s for s in scripts)
     order = [re.search(r'src="([^"]+)"', s).group(1).rsplit("/", 1)[-1] for s in scripts]
-    assert order[:4] == ["mathjax-config.js", "tex-chtml.js", "math.js", "reader.js"]
+    assert order[:6] == [
+        "mathjax-config.js", "tex-chtml.js", "math.js", "clipboard.js", "reader.js", "zotero.js",
+    ]  # fmt: skip
 
 
 def test_note_is_rendered_markdown(client):

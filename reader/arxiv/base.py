@@ -114,6 +114,7 @@ def new_entry() -> dict[str, Any]:
         "license": None,
         "announce_type": None,
         "announce_date": None,
+        "position": None,  # order in an announcement feed or listing page
     }
 
 

@@ -104,6 +104,26 @@ def _common(entry: dict[str, Any], tag: str, child: etree._Element) -> bool:
     return True
 
 
+def _own_category_and_positions(result: ParseResult, feed_cats: list[str]) -> ParseResult:
+    """Each entry's position in the feed; the feed's category when no URL names it (a saved
+    feed without its link): the category every entry carries, else the one primary of new
+    papers. A URL naming several categories ("cs.LG+stat.ML") keeps None."""
+    for position, entry in enumerate(result.entries):
+        entry["position"] = position
+    if not feed_cats and result.entries:
+        common = set.intersection(*(set(e["categories"]) for e in result.entries))
+        primaries = {
+            e["primary_category"]
+            for e in result.entries
+            if e["announce_type"] in ("new", "replace")
+        }
+        if len(common) == 1:
+            result.feed_category = common.pop()
+        elif len(primaries) == 1:
+            result.feed_category = primaries.pop()
+    return result
+
+
 # ---- RSS 2.0 ----
 
 
@@ -129,7 +149,7 @@ def parse_rss(data: bytes | etree._Element) -> ParseResult:
             result.entries.append(_rss_item(child, feed_cats))
     for entry in result.entries:
         entry["announce_date"] = entry["announce_date"] or result.announce_date
-    return result
+    return _own_category_and_positions(result, feed_cats)
 
 
 def _rss_item(item: etree._Element, feed_cats: list[str]) -> dict[str, Any]:
@@ -184,7 +204,7 @@ def parse_atom_feed(data: bytes | etree._Element) -> ParseResult:
     # No channel date in Atom: every entry carries the same announcement day.
     days = [e["announce_date"] for e in result.entries if e["announce_date"]]
     result.announce_date = max(days) if days else None
-    return result
+    return _own_category_and_positions(result, feed_cats)
 
 
 def _atom_entry(el: etree._Element, feed_cats: list[str]) -> dict[str, Any]:

@@ -60,8 +60,9 @@ def parse_listing(data: bytes) -> ParseResult:
         raise ArxivParseError("not an arXiv listing page: no 'Showing new listings for' heading")
     totals = [total for _shown, total in result.section_counts.values()]
     result.total_results = sum(totals) if totals else None
-    for entry in result.entries:
+    for position, entry in enumerate(result.entries):
         entry["announce_date"] = result.announce_date
+        entry["position"] = position  # arXiv's order on the page, the listing's order here
     return result
 
 

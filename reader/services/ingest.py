@@ -73,19 +73,6 @@ def arxiv_client() -> ArxivClient:
     )
 
 
-def _feed_category(result) -> str | None:
-    """The category a saved announcement feed lists: the one every entry carries."""
-    if result.kind not in ("rss", "atom-feed") or not result.entries:
-        return None
-    common = set.intersection(*(set(e["categories"]) for e in result.entries))
-    if len(common) == 1:
-        return common.pop()
-    primaries = {
-        e["primary_category"] for e in result.entries if e["announce_type"] in ("new", "replace")
-    }
-    return primaries.pop() if len(primaries) == 1 else None
-
-
 def _apply_pages(
     pages: Iterator,
     report: IngestReport,
@@ -105,9 +92,8 @@ def _apply_pages(
             report.fail(f"{what} after {label}", exc)
             return results
         try:
-            category = listing_category or _feed_category(result)
-            for position, entry in enumerate(result.entries):
-                entry["position"] = entry.get("position") or position
+            # the parsers own the feed's category and each entry's position
+            category = listing_category or result.feed_category
             report.counts.update(papers_upsert(result.entries, listing_category=category))
             results.append(result)
         except Exception as exc:

@@ -6,8 +6,9 @@ from datetime import date
 
 from django.db.models import Count, Max, Min
 
-from reader import highlight, search
+from reader import search
 from reader.models import Category, ListingEntry, Paper, PaperVersion
+from reader.search import highlight
 from reader.taxonomy import CategoryExpr
 
 PAGE_SIZE = 25

@@ -15,6 +15,7 @@ PURE_READER_MODULES = sorted(
         *REPO_ROOT.glob("reader/arxiv/*.py"),
         *(REPO_ROOT / "reader" / "zotero" / f"{name}.py" for name in PURE_ZOTERO),
         REPO_ROOT / "reader" / "search" / "query.py",
+        REPO_ROOT / "reader" / "search" / "highlight.py",
     ]
 )
 

@@ -1,4 +1,5 @@
-"""Full-text search: ``query`` (PURE query language) and ``selectors`` (FTS5 / PostgreSQL).
+"""Full-text search: ``query`` (PURE query language), ``selectors`` (FTS5 / PostgreSQL) and
+``highlight`` (PURE: marks the query's words in escaped text).
 
 The namespace re-exports what callers use, so they write ``from reader import search``.
 """

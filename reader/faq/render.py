@@ -3,7 +3,7 @@
 Pure (renderer + nh3, no Django). The renderer already turns raw HTML off and ends with its
 own nh3 allow-list; a model answer is held to a narrower one on top, since a prompt injection
 in a paper's abstract may make the model write links or images meant for the reader: links
-keep only http(s) (no mailto) and always carry rel nofollow/noopener, and images are dropped
+keep only http(s) (no mailto, no relative URLs) and always carry rel nofollow/noopener, and images are dropped
 (an image URL would call a third-party host from the reader's browser). nh3 stays the last step.
 """
 
@@ -18,6 +18,7 @@ _cleaner = nh3.Cleaner(
     attributes={tag: attrs for tag, attrs in ATTRIBUTES.items() if tag != "img"},
     allowed_classes=CLASSES,
     url_schemes={"http", "https"},
+    url_relative="deny",  # a relative link would point into our own site
     link_rel=LINK_REL,
     strip_comments=True,
 )

@@ -139,6 +139,7 @@ def faq_payload(*, paper: Paper, faq: PaperFaq | None, lang: str) -> dict[str, A
         "status": faq.status,
         "position": faq_queue_position(faq=faq) if faq.status == PaperFaq.Status.QUEUED else None,
         "progress": round(progress, 3),
+        "tokens": faq.completion_tokens,
         "html": faq.html,
         "truncated": faq.truncated,
         "content_filter": faq.finish_reason == "content_filter",

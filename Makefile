@@ -92,4 +92,5 @@ bench:  ## all benchmark scripts (numbers go into the README)
 	$(PY) bench/bench_renderer.py
 	$(PY) bench/bench_snapshot.py
 	$(PY) bench/bench_pages.py        # needs wrk (apt-get install wrk)
+	$(PY) bench/bench_faq.py
 	$(PY) -m bench.bench_attention    # GPU numbers need a CUDA machine

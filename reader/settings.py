@@ -274,6 +274,7 @@ LLM_DAILY_TOKENS = env_int("LLM_DAILY_TOKENS", 2_000_000)  # prompt + answer, UT
 LLM_FAQS_PER_MINUTE = env_int("LLM_FAQS_PER_MINUTE", 10)  # per client, like DEMOS_RUNS_PER_MINUTE
 LLM_MAX_QUEUED = env_int("LLM_MAX_QUEUED", 200)
 LLM_STREAM = env_bool("LLM_STREAM", True)
+LLM_STREAM_USAGE = env_bool("LLM_STREAM_USAGE", True)  # 0 for servers refusing stream_options
 LLM_FULL_TEXT = env_bool("LLM_FULL_TEXT", False)
 LLM_FULL_TEXT_CHARS = env_int("LLM_FULL_TEXT_CHARS", 60_000, minimum=1000)
 LLM_PREGENERATE_CATEGORIES = env_list("LLM_PREGENERATE_CATEGORIES")

@@ -45,6 +45,7 @@ class LlmConfig:
     max_retries: int = 4
     backoff: float = 2.0
     stream: bool = True
+    stream_usage: bool = True  # ask for token counts in the stream (stream_options)
 
 
 @dataclass
@@ -201,9 +202,9 @@ class LlmClient:
             if on_delta and text:
                 on_delta(text)
             return out
-        stream = self._api.chat.completions.create(
-            stream=True, stream_options={"include_usage": True}, **kwargs
-        )
+        if self.config.stream_usage:
+            kwargs["stream_options"] = {"include_usage": True}
+        stream = self._api.chat.completions.create(stream=True, **kwargs)
         out = Completion()
         parts: list[str] = []
         try:

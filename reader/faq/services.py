@@ -68,6 +68,7 @@ def llm_client(**kwargs: Any) -> LlmClient:
         timeout=settings.LLM_TIMEOUT,
         max_retries=settings.LLM_MAX_RETRIES,
         stream=settings.LLM_STREAM,
+        stream_usage=settings.LLM_STREAM_USAGE,
     )
     return LlmClient(config, slot=llm_slot, **kwargs)
 

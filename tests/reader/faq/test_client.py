@@ -124,3 +124,10 @@ def test_retry_after_too_long_gives_up_at_once(llm_server):
 def test_missing_settings_refused():
     with pytest.raises(LlmConfigError, match="LLM_BASE_URL and LLM_MODEL"):
         LlmClient(LlmConfig(base_url="", model=""))
+
+
+def test_usage_option_can_be_left_out_and_tokens_are_then_counted(llm_server):
+    server = llm_server([answer(["a ", "b ", "c"])])
+    result = _client(server, stream_usage=False).complete(MESSAGES, max_tokens=5)
+    assert "stream_options" not in server.requests[0][3]
+    assert result.completion_tokens == 3 and not result.usage_reported

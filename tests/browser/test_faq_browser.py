@@ -113,6 +113,10 @@ def test_listing_faq_button_opens_inline_and_generates(page, live_server, llm):
     page.click(f"{second} [data-faq-generate]")
     expect(page.locator(f"{second} .faq-inline")).to_have_attribute("data-status", "done")
     expect(page.locator(f"{second} .faq-inline mjx-container")).to_have_count(MATH_SPANS)
+    # The language switch asks for the Chinese answer, which does not exist yet.
+    page.click(f"{second} [data-faq-lang]")
+    expect(page.locator(f"{second} .faq-inline")).to_have_attribute("data-status", "none")
+    expect(page.locator(f"{second} [data-faq-generate]")).to_be_visible()
     page.click(f"{first} [data-faq-link]")
     expect(page.locator(f"{first} .faq-inline")).to_be_hidden()
     page.set_viewport_size({"width": 390, "height": 900})

@@ -82,34 +82,19 @@ def faq_lang(raw: str | None) -> str:
 
 
 def faq_current(*, paper: Paper, lang: str) -> PaperFaq | None:
-    """The answer to show: this model and prompt on the latest version if there is one, else
-    the newest finished answer for any earlier version, model or prompt (it stays readable)."""
+    """The answer to show, in one query: this model and prompt on the latest version if it is
+    queued, running or done; else the newest finished answer for an earlier version, model or
+    prompt (it stays readable); else the newest failed attempt for the current key."""
+    key = (paper.latest_version, settings.LLM_MODEL, PROMPT_VERSION)
     rows = list(
-        PaperFaq.objects.filter(paper=paper, lang=lang, status__in=PaperFaq.REUSABLE_STATUSES)
+        PaperFaq.objects.filter(paper=paper, lang=lang)
         .order_by("-created_at")
         .only(*_PAYLOAD_FIELDS)[:20]
     )
-    for row in rows:
-        if (row.version, row.model, row.prompt_version) == (
-            paper.latest_version,
-            settings.LLM_MODEL,
-            PROMPT_VERSION,
-        ):
-            return row
-    failed = (
-        PaperFaq.objects.filter(
-            paper=paper,
-            lang=lang,
-            version=paper.latest_version,
-            model=settings.LLM_MODEL,
-            prompt_version=PROMPT_VERSION,
-            status=PaperFaq.Status.FAILED,
-        )
-        .only(*_PAYLOAD_FIELDS)
-        .first()
-    )
-    done = next((r for r in rows if r.status == PaperFaq.Status.DONE), None)
-    return failed or done
+    current = [r for r in rows if (r.version, r.model, r.prompt_version) == key]
+    live = next((r for r in current if r.status in PaperFaq.REUSABLE_STATUSES), None)
+    older = next((r for r in rows if r.status == PaperFaq.Status.DONE), None)
+    return live or older or (current[0] if current else None)
 
 
 def faq_payload(*, paper: Paper, faq: PaperFaq | None, lang: str) -> dict[str, Any]:

@@ -256,3 +256,18 @@ def test_regenerate_replaces_the_answer(paper, server):
     services.faq_generate(faq_id=faq.pk)
     fresh = services.faq_regenerate(faq=PaperFaq.objects.get(pk=faq.pk))
     assert fresh.status == "queued" and not PaperFaq.objects.filter(pk=faq.pk).exists()
+
+
+def test_a_failed_new_version_leaves_the_old_answer_readable(paper, llm_server, llm_settings):
+    llm_settings(llm_server([answer(["old ", "answer"]), error(401, "key revoked")]))
+    v1, _ = _request(paper)
+    services.faq_generate(faq_id=v1.pk)
+    Paper.objects.filter(pk=paper.pk).update(latest_version=2)
+    paper.refresh_from_db()
+    v2, _ = _request(paper)
+    assert services.faq_generate(faq_id=v2.pk).status == "failed"
+    shown = selectors.faq_current(paper=paper, lang="en")
+    assert shown.pk == v1.pk
+    payload = selectors.faq_payload(paper=paper, faq=shown, lang="en")
+    assert payload["html"] == "<p>old answer</p>\n" and payload["current"] is False
+    assert selectors.faq_current(paper=paper, lang="zh") is None

@@ -52,26 +52,25 @@ def test_faq_command_failures_are_named_and_exit_non_zero(llm_server, llm_settin
         call_command("faq", "--ids", paper.arxiv_id, stdout=StringIO())
 
 
-def test_check_says_when_the_feature_is_off():
-    env = {"DJANGO_DEBUG": "1", "PATH": "/usr/bin:/bin", "HOME": "/tmp"}
+def _check(**env) -> str:
+    """`manage.py check` output with only these LLM_* variables set."""
+    base = {"DJANGO_DEBUG": "1", "PATH": "/usr/bin:/bin", "HOME": "/tmp"}
     done = subprocess.run(
         [sys.executable, "manage.py", "check"],
         cwd=REPO_ROOT,
-        env=env,
+        env={**base, **env},
         capture_output=True,
         text=True,
     )
     assert done.returncode == 0, done.stderr
-    assert "Paper FAQ is off: LLM_BASE_URL and LLM_MODEL are not set" in done.stdout + done.stderr
-    env.update(LLM_BASE_URL="http://127.0.0.1:9/v1", LLM_MODEL="m")
-    done = subprocess.run(
-        [sys.executable, "manage.py", "check"],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-    assert done.returncode == 0 and "Paper FAQ is off" not in done.stdout + done.stderr
+    return done.stdout + done.stderr
+
+
+def test_check_says_when_the_feature_is_off():
+    assert "Paper FAQ is off: LLM_BASE_URL and LLM_MODEL are not set" in _check()
+    assert "Paper FAQ is off" not in _check(LLM_BASE_URL="http://127.0.0.1:9/v1", LLM_MODEL="m")
+    half = _check(LLM_BASE_URL="http://127.0.0.1:9/v1")
+    assert "Paper FAQ is off: LLM_MODEL not set" in half and "reader.W101" in half
 
 
 def test_task_flags_and_routing(settings):

@@ -23,7 +23,7 @@ from reader.faq.client import Completion, LlmClient, LlmConfig, LlmError
 from reader.faq.prompt import LANGS, PROMPT_VERSION, build_messages, html_to_text
 from reader.faq.render import render_answer
 from reader.models import Paper, PaperFaq
-from reader.ratelimit import RateLimited, rate_limit_hit, window_count
+from reader.ratelimit import rate_limit_hit, window_count
 from renderer import RENDERER_VERSION
 
 logger = logging.getLogger(__name__)
@@ -45,9 +45,6 @@ class FaqPaused(Exception):
 
 class FaqQueueFull(Exception):
     """LLM_MAX_QUEUED answers are already waiting (503)."""
-
-
-FaqRateLimited = RateLimited
 
 
 def time_limits() -> tuple[int, int]:

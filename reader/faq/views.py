@@ -49,7 +49,7 @@ def faq_json(request: HttpRequest, arxiv_id: str) -> JsonResponse:
     return JsonResponse(selectors.faq_payload(paper=paper, faq=faq, lang=lang))
 
 
-def _refusal(request, paper: Paper, lang: str, status: int, reason: str, message: str, retry=0):
+def _refusal(request: HttpRequest, status: int, reason: str, message: str, retry: int = 0):
     if _wants_json(request):
         response = JsonResponse({"error": reason, "message": message}, status=status)
     else:
@@ -71,22 +71,22 @@ def faq_create(request: HttpRequest, arxiv_id: str) -> HttpResponse:
     raw_lang = request.POST.get("lang", "en")
     if raw_lang not in ("en", "zh"):
         message = f"lang must be en or zh, not {raw_lang[:20]!r}"
-        return _refusal(request, paper, "en", 400, "bad_lang", message)
+        return _refusal(request, 400, "bad_lang", message)
     try:
         faq, _created = services.faq_request(
             paper=paper, lang=raw_lang, client=client_address(request)
         )
     except services.FaqDisabled as exc:
-        return _refusal(request, paper, raw_lang, 503, "off", str(exc))
+        return _refusal(request, 503, "off", str(exc))
     except services.FaqPaused:
         message = "FAQ paused until tomorrow: today's budget for the language model is spent."
-        return _refusal(request, paper, raw_lang, 503, "paused", message, retry=3600)
+        return _refusal(request, 503, "paused", message, retry=3600)
     except RateLimited as exc:
         message = f"Too many FAQ requests from your address; try again in {exc.retry_after} s."
-        return _refusal(request, paper, raw_lang, 429, "rate_limited", message, exc.retry_after)
+        return _refusal(request, 429, "rate_limited", message, exc.retry_after)
     except services.FaqQueueFull:
         message = "The FAQ queue is full; try again in a minute."
-        return _refusal(request, paper, raw_lang, 503, "busy", message, retry=60)
+        return _refusal(request, 503, "busy", message, retry=60)
     if _wants_json(request):
         return JsonResponse(selectors.faq_payload(paper=paper, faq=faq, lang=raw_lang))
     url = reverse("reader:papers", args=[paper.arxiv_id])

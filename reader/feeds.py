@@ -6,9 +6,9 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
 from reader import selectors
-from reader.converters import CategoryExpr
 from reader.models import Paper
 from reader.search import ParsedQuery
+from reader.taxonomy import CategoryExpr
 
 FEED_AUTHORS = 20  # Atom has one author element per item; long lists end with "et al."
 

@@ -7,6 +7,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("demos/", include("demos.urls")),
     path("", include("reader.faq.urls")),
-    path("", include("reader.urls_export")),
+    path("", include("reader.zotero.urls")),
     path("", include("reader.urls_pages")),
 ]

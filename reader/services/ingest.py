@@ -17,9 +17,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from reader import arxiv
-from reader.arxiv_client import ArxivClient
+from reader.arxiv.calendar import current_listing_date
+from reader.arxiv.client import ArxivClient
 from reader.models import FeedState, HarvestState
-from reader.services.calendar import current_listing_date
 from reader.services.papers import papers_upsert
 from reader.services.throttle import arxiv_slot
 
@@ -114,6 +114,28 @@ def _apply_pages(
             report.fail(label, exc)
         if progress:
             progress(len(result.entries))
+
+
+STALE_FEED_RETRY_SECONDS = 1800  # arXiv's feeds have lagged for hours: look again in 30 minutes
+STALE_FEED_TRIES = 5
+
+
+def papers_ingest_new_daily(*, categories: Iterable[str], attempt: int = 0) -> IngestReport:
+    """The evening ingest of today's announcements (beat, Sunday to Thursday).
+
+    Categories whose feed and listing are still stale are queued again half an hour later,
+    up to STALE_FEED_TRIES times in all.
+    """
+    report = papers_ingest_new(categories=categories)
+    logger.info("daily ingest: %s", report.summary())
+    if report.stale and attempt + 1 < STALE_FEED_TRIES:
+        from reader.tasks import papers_ingest_new_task  # services -> tasks -> services
+
+        papers_ingest_new_task.apply_async(
+            kwargs={"categories": report.stale, "attempt": attempt + 1},
+            countdown=STALE_FEED_RETRY_SECONDS,
+        )
+    return report
 
 
 def papers_ingest_new(

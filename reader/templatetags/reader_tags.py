@@ -7,6 +7,8 @@ from django import template
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
+from reader.arxiv.base import is_author_name
+
 register = template.Library()
 
 
@@ -58,6 +60,8 @@ AUTHORS_COLLAPSE = 40  # lists longer than this collapse behind <details> (works
 @register.simple_tag
 def author_list(authors: list[dict], hits=None) -> str:
     """The authors block; long lists collapse behind a <details> "et al." (no JS needed)."""
+    # rows stored before parsers dropped punctuation-only names (a lone ":") may still hold them
+    authors = [a for a in authors or () if is_author_name(a.get("name"))]
     if not authors:
         return ""
     if len(authors) <= AUTHORS_COLLAPSE:

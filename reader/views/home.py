@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from reader import selectors
 from reader.arxiv import InvalidArxivId, normalize_id
-from reader.converters import parse_category_expr
+from reader.taxonomy import parse_category_expr
 from reader.views.common import error_page
 
 

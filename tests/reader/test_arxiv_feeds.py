@@ -1,4 +1,4 @@
-"""reader.arxiv_feeds and arxiv_listing: RSS 2.0 and Atom announcement feeds, the /list page."""
+"""reader.arxiv.feeds and arxiv_listing: RSS 2.0 and Atom announcement feeds, the /list page."""
 
 from datetime import UTC, date, datetime
 from pathlib import Path

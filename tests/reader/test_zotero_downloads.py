@@ -17,7 +17,7 @@ from pylatexenc.latex2text import LatexNodes2Text
 
 from reader import zotero
 from reader.models import Paper
-from reader.selectors_citation import paper_citation_data
+from reader.zotero.selectors import paper_citation_data
 from tests.factories import papers_create
 from tests.reader.zotero_samples import CASES, ingest_samples
 

@@ -1,4 +1,4 @@
-"""reader.zotero_rdf: the Zotero RDF that unAPI serves, parsed back with lxml.
+"""reader.zotero.rdf: the Zotero RDF that unAPI serves, parsed back with lxml.
 
 ``zotero_record`` below reads a document the way Zotero's RDF import translator (``RDF.js``)
 does for the elements we write: ``z:itemType``, ``dc:title``, ``bib:authors`` -> ``rdf:Seq`` ->
@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from reader import zotero_rdf
+from reader.zotero import rdf as zotero_rdf
 
 FIXTURES = Path(__file__).parent / "fixtures" / "zotero"
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"

@@ -4,9 +4,10 @@ import pytest
 import torch
 
 from demos.attention.decode_bench import DecodeShape, decode_rows, roofs
-from demos.attention.kv_cache import KVCache, roofline_checks
+from demos.attention.kv_cache import roofline_checks
 from demos.attention.kv_formulas import cache_table, kv_elements_per_token
 from demos.base import DemoParamsInvalid, check_result, validate_params
+from demos.specs.kv_cache import KVCache
 
 PUBLISHED = [
     # name, elements per token, bytes per token (bf16), design/demos.md §4.1
@@ -56,7 +57,7 @@ def test_smoke_claims():
         "published_sizes", "absorbed_equals_naive_fp32", "absorbed_equals_naive_bf16",
         "decoupled_rope_needed",
     }  # fmt: skip
-    rows = result["tables"][1]["rows"]
+    rows = result["tables"]["decode_step"]["rows"]
     assert len(rows) == 3 * 3 + 4 + 1  # 3 variants x (2 backends + bmm), 4 MLA paths + forced math
     assert set(result["series"]) == {"roofline", "bytes_per_token", "bandwidth_by_backend"}
 
@@ -116,16 +117,16 @@ def test_full_size_on_gpu():
 
 def test_full_code_path_on_cpu_with_tiny_dims(monkeypatch):
     """The full size's branch (params, 128-head row, roofline checks) with tiny dims on the CPU."""
-    from demos.attention.kv_cache import FULL
-    from demos.attention.mla import MLAConfig
     from demos.base import Size
+    from demos.specs.kv_cache import FULL
 
     tiny = {
         **FULL,
-        "mla": MLAConfig(d_model=64, n_heads=2, d_head=16, d_latent=32, d_q_latent=48, d_rope=8),
+        "mla": {"d_model": 64, "n_heads": 2, "d_head": 16, "d_latent": 32, "d_q_latent": 48,
+                "d_rope": 8},
         "T": 16,
-        "decode": DecodeShape(batch=64, context=8192, heads=4, d_head=16, groups=2, mla_heads=32,
-                              mla_extra_heads=(128,), dtype="float32", warmup=1),
+        "decode": {"batch": 64, "context": 8192, "heads": 4, "d_head": 16, "groups": 2,
+                   "mla_heads": 32, "mla_extra_heads": (128,), "dtype": "float32", "warmup": 1},
         "backends": ("default", "math"),
         "copy_bytes": 1 << 20,
         "matmul_n": 64,

@@ -13,11 +13,12 @@ from typing import Any
 
 from lxml import etree
 
-from reader.arxiv_base import (
+from reader.arxiv.base import (
     ArxivParseError,
     ParseResult,
+    as_root,
     collapse_ws,
-    load_xml,
+    is_author_name,
     new_entry,
     normalize_abstract,
     optional_text,
@@ -25,7 +26,7 @@ from reader.arxiv_base import (
     set_dois,
     split_authors,
 )
-from reader.arxiv_ids import InvalidArxivId, normalize_id
+from reader.arxiv.ids import InvalidArxivId, normalize_id
 
 __all__ = ["parse_atom_feed", "parse_rss"]
 
@@ -108,7 +109,7 @@ def _common(entry: dict[str, Any], tag: str, child: etree._Element) -> bool:
 
 def parse_rss(data: bytes | etree._Element) -> ParseResult:
     """Parse an rss.arxiv.org RSS 2.0 feed; the channel pubDate is the announcement date."""
-    root = data if isinstance(data, etree._Element) else load_xml(data)
+    root = as_root(data)
     channel = root.find("channel") if root.tag == "rss" else None
     if channel is None:
         raise ArxivParseError(f"not an RSS 2.0 feed: root element {root.tag!r}")
@@ -163,7 +164,7 @@ def _rss_item(item: etree._Element, feed_cats: list[str]) -> dict[str, Any]:
 
 def parse_atom_feed(data: bytes | etree._Element) -> ParseResult:
     """Parse an rss.arxiv.org Atom feed; entry <published> is the announcement date."""
-    root = data if isinstance(data, etree._Element) else load_xml(data)
+    root = as_root(data)
     if root.tag != ATOM + "feed":
         raise ArxivParseError(f"not an Atom feed: root element {root.tag!r}")
     result = ParseResult(kind="atom-feed")
@@ -207,7 +208,7 @@ def _atom_entry(el: etree._Element, feed_cats: list[str]) -> dict[str, Any]:
         elif tag == ATOM + "author":
             # Not emitted by arXiv (it uses dc:creator) but valid Atom; accept it.
             name = collapse_ws(child.findtext(ATOM + "name"))
-            if name:
+            if is_author_name(name):
                 entry["authors"].append({"name": name, "affiliation": None})
         else:
             _common(entry, tag, child)

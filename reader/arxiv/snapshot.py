@@ -10,7 +10,7 @@ from typing import Any
 
 import orjson
 
-from reader.arxiv_base import (
+from reader.arxiv.base import (
     ArxivParseError,
     collapse_ws,
     entry_id,

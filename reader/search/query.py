@@ -1,4 +1,4 @@
-"""Full-text search: the query language and the SQLite FTS5 / PostgreSQL backends.
+"""The search query language, PURE: parse user text, build FTS5 and tsquery expressions.
 
 Query language (documented in the README and on the search page):
 
@@ -7,20 +7,30 @@ Query language (documented in the README and on the search page):
 * ``au:hinton``, ``au:"Geoffrey Hinton"`` — authors only; ``ti:`` title only, ``abs:`` abstract;
 * ``-word`` — exclude; ``word*`` — prefix; ``a OR b`` — either.
 
-Words are matched case- and accent-insensitively with no stemming (as Cool Papers). Ranking
-(BM25 / ts_rank) runs over the RANK_WINDOW most recently added matching papers: a word found in
-most of the database would otherwise cost a ranking pass over every paper. User text
-never reaches the SQL string: the FTS5 expression is built from quoted word tokens and passed
-as a bound parameter; PostgreSQL gets a tsquery string made only of ``\\w`` tokens.
+Words are matched case- and accent-insensitively with no stemming (as Cool Papers). User text
+never reaches an SQL string: the FTS5 expression is made of quoted word tokens (passed as a
+bound parameter) and the PostgreSQL tsquery only of ``\\w`` tokens. The related-papers
+keywords (Cool Papers' [REL]) are pure text work too.
 """
 
-import math
 import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.db import connection
+__all__ = [
+    "MAX_HITS",
+    "Clause",
+    "ParsedQuery",
+    "QueryError",
+    "common_cap",
+    "fold",
+    "fts_expression",
+    "keyword_counts",
+    "parse_query",
+    "pg_condition",
+    "pg_tsquery",
+]
 
 MAX_QUERY_CHARS = 400
 MAX_CLAUSES = 24
@@ -122,9 +132,6 @@ def parse_query(text: str) -> ParsedQuery:
     return parsed
 
 
-# ---- SQLite FTS5 ----
-
-
 def _fts_clause(clause: Clause) -> str:
     phrase = '"' + " ".join(clause.words) + '"' + (" *" if clause.prefix else "")
     if clause.field:
@@ -145,48 +152,6 @@ def fts_expression(parsed: ParsedQuery) -> str:
         if clause.negate:
             expr = f"({expr}) NOT {_fts_clause(clause)}"
     return expr
-
-
-_ORDER_SQLITE = {
-    "relevance": "bm25(reader_paper_fts, 5.0, 1.0, 3.0)",
-    "time": "p.first_published DESC",
-    "stars": "p.stars DESC, bm25(reader_paper_fts, 5.0, 1.0, 3.0)",
-}
-
-
-def _sqlite_search(expr: str, sort: str, limit: int, offset: int, exclude_id: int | None):
-    with connection.cursor() as cur:
-        # Walking the doclist in rowid order is cheap; scoring every match is not.
-        cur.execute(
-            "SELECT rowid FROM reader_paper_fts WHERE reader_paper_fts MATCH %s "
-            f"ORDER BY rowid DESC LIMIT 1 OFFSET {RANK_WINDOW - 1}",
-            [expr],
-        )
-        floor = (cur.fetchone() or [0])[0]
-        where = "reader_paper_fts MATCH %s AND reader_paper_fts.rowid >= %s"
-        params: list = [expr, floor]
-        if exclude_id:
-            where += " AND reader_paper_fts.rowid != %s"
-            params.append(exclude_id)
-        join = (
-            "" if sort == "relevance" else " JOIN reader_paper p ON p.id = reader_paper_fts.rowid"
-        )
-        cur.execute(
-            f"SELECT reader_paper_fts.rowid FROM reader_paper_fts{join} WHERE {where} "
-            f"ORDER BY {_ORDER_SQLITE[sort]} LIMIT %s OFFSET %s",
-            [*params, limit, offset],
-        )
-        ids = [row[0] for row in cur.fetchall()]
-        cur.execute(
-            f"SELECT count(*) FROM (SELECT rowid FROM reader_paper_fts WHERE "
-            f"reader_paper_fts MATCH %s LIMIT {MAX_HITS})",
-            [expr],
-        )
-        total = cur.fetchone()[0]
-    return ids, total
-
-
-# ---- PostgreSQL ----
 
 
 def _ts_clause(clause: Clause) -> str:
@@ -235,50 +200,6 @@ def pg_condition(parsed: ParsedQuery) -> tuple[str, list]:
     return " AND ".join(sql) or "TRUE", params
 
 
-def _pg_search(parsed: ParsedQuery, sort: str, limit: int, offset: int, exclude_id):
-    cond, params = pg_condition(parsed)
-    if exclude_id:
-        cond += " AND id != %s"
-        params.append(exclude_id)
-    tsquery = pg_tsquery(parsed)
-    rank = "ts_rank(search_vector, to_tsquery('english'::regconfig, %s)) DESC"
-    if sort == "time" or not tsquery:
-        order, order_params = "first_published DESC NULLS LAST, id DESC", []
-    elif sort == "stars":
-        order, order_params = f"stars DESC, {rank}", [tsquery]
-    else:
-        order, order_params = rank, [tsquery]
-    with connection.cursor() as cur:
-        cur.execute(
-            "SELECT id FROM (SELECT id, search_vector, stars, first_published FROM reader_paper "
-            f"WHERE {cond} ORDER BY id DESC LIMIT {RANK_WINDOW}) window_ "
-            f"ORDER BY {order} LIMIT %s OFFSET %s",
-            [*params, *order_params, limit, offset],
-        )
-        ids = [row[0] for row in cur.fetchall()]
-        cur.execute(
-            f"SELECT count(*) FROM (SELECT 1 FROM reader_paper WHERE {cond} LIMIT {MAX_HITS}) s",
-            params,
-        )
-        total = cur.fetchone()[0]
-    return ids, total
-
-
-def search_ids(
-    parsed: ParsedQuery,
-    *,
-    sort: str = "relevance",
-    limit: int = 25,
-    offset: int = 0,
-    exclude_id: int | None = None,
-) -> tuple[list[int], int]:
-    """Paper primary keys for one page of results, and the hit count (capped at MAX_HITS)."""
-    limit = max(0, min(limit, MAX_HITS - offset))
-    if connection.vendor == "postgresql":
-        return _pg_search(parsed, sort, limit, offset, exclude_id)
-    return _sqlite_search(fts_expression(parsed), sort, limit, offset, exclude_id)
-
-
 # ---- related papers: the paper's top TF-IDF words as an OR query (Cool Papers' [REL]) ----
 
 STOPWORDS = frozenset(
@@ -308,47 +229,6 @@ def keyword_counts(title: str, abstract: str) -> Counter:
     return counts
 
 
-def doc_freqs(words: list[str]) -> tuple[dict[str, int], int]:
-    """Number of papers containing each word, and the number of papers."""
-    if not words:
-        return {}, 0
-    if connection.vendor == "postgresql":
-        # The GIN index answers each word; the english configuration may stem or drop it.
-        match = "search_vector @@ plainto_tsquery('english'::regconfig, %s)"
-        source = "reader_paper"
-    else:
-        # Counting a word's doclist is fast (fts5vocab would recount the whole index).
-        match, source = "reader_paper_fts MATCH %s", "reader_paper_fts"
-        words_sql = ['"' + w + '"' for w in words]
-    with connection.cursor() as cur:
-        cur.execute("SELECT count(*) FROM reader_paper")
-        total = cur.fetchone()[0]
-        # Capped: a word in more than COMMON_SHARE of all papers is no keyword anyway.
-        cap = common_cap(total)
-        freqs = {}
-        for word, arg in zip(words, words_sql if source != "reader_paper" else words):
-            cur.execute(
-                f"SELECT count(*) FROM (SELECT 1 FROM {source} WHERE {match} LIMIT {cap}) s", [arg]
-            )
-            freqs[word] = cur.fetchone()[0]
-        return freqs, total
-
-
 def common_cap(total: int) -> int:
     """Document count from which a word is too common to be a keyword."""
     return max(50, int(total * COMMON_SHARE))
-
-
-def top_keywords(title: str, abstract: str, *, count: int = 10) -> list[str]:
-    """The paper's ``count`` words with the highest TF-IDF (words no other paper has are skipped)."""
-    tf = keyword_counts(title, abstract)
-    candidates = [w for w, _ in tf.most_common(25)]
-    df, total = doc_freqs(candidates)
-    cap = common_cap(total)
-    scored = [
-        (tf[w] * math.log((total + 1) / (df[w] + 1)), w)
-        for w in candidates
-        # A word only this paper has finds nothing; one most papers have finds everything.
-        if 2 <= df.get(w, 0) < cap
-    ]
-    return [w for _, w in sorted(scored, reverse=True)[:count]]

@@ -15,9 +15,11 @@ from typing import Any
 
 from lxml import etree
 
-from reader.arxiv_ids import InvalidArxivId, normalize_id
+from reader.arxiv.ids import InvalidArxivId, normalize_id
 
 __all__ = [
+    "as_root",
+    "is_author_name",
     "ArxivApiError",
     "ArxivParseError",
     "ArxivUnavailable",
@@ -130,6 +132,11 @@ _HTML_START = re.compile(rb"^\s*(?:<\?xml[^>]*>\s*)?(?:<!doctype\s+html|<html[\s
 _HTML_TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 
 
+def as_root(data: bytes | etree._Element) -> etree._Element:
+    """An element as given, or the root of bytes parsed by load_xml (every parser's entry)."""
+    return data if isinstance(data, etree._Element) else load_xml(data)
+
+
 def load_xml(data: bytes) -> etree._Element:
     """Parse bytes into an lxml root element, refusing HTML pages, DOCTYPEs and broken XML."""
     if isinstance(data, str):
@@ -160,6 +167,11 @@ def load_xml(data: bytes) -> etree._Element:
 
 # A newline followed by indentation, or a blank line, starts a paragraph in arXiv abstracts.
 _PARA_BREAK = re.compile(r"\n(?:[ \t]*\n)+|\n[ \t]+")
+
+
+def is_author_name(name: str | None) -> bool:
+    """True when a name holds a letter or digit: arXiv lists sometimes carry a lone ':' or ','."""
+    return bool(name) and any(c.isalnum() for c in name)
 
 
 def collapse_ws(text: str | None) -> str | None:
@@ -282,7 +294,7 @@ def split_authors(text: str | None) -> list[dict[str, str | None]]:
     authors: list[dict[str, str | None]] = []
     for part in _split_top_level(text):
         name = part.strip()
-        if not name or _ET_AL.fullmatch(name):
+        if not is_author_name(name) or _ET_AL.fullmatch(name):
             continue
         if name.lower() in _SUFFIXES and authors:
             # "John Smith, Jr." is one author, not two.

@@ -11,6 +11,7 @@ from datetime import date, datetime
 
 from django.db.models import Min
 
+from reader.arxiv.base import is_author_name
 from reader.models import Paper, PaperVersion
 
 # Columns every export format reads; listing cards load only some of them.
@@ -73,7 +74,7 @@ def citation_dict(paper: Paper, *, v1: date | None = None) -> dict:
         "arxiv_id": paper.arxiv_id,
         "version": paper.latest_version,
         "title": title,
-        "authors": [a["name"] for a in paper.authors or () if (a.get("name") or "").strip()],
+        "authors": [a["name"] for a in paper.authors or () if is_author_name(a.get("name"))],
         "date": when or date.today(),
         "updated": _day(_loaded(paper, "updated")),
         "abstract": _loaded(paper, "abstract_plain", ""),

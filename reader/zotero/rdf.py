@@ -31,7 +31,8 @@ from collections.abc import Iterable, Mapping
 
 from lxml import etree
 
-from reader.zotero import PUBLISHER, citation_doi, split_name
+from reader.zotero.highwire import PUBLISHER, citation_doi
+from reader.zotero.names import split_name
 
 __all__ = ["CONTENT_TYPE", "NS", "PDF_TITLE", "to_zotero_rdf"]
 

@@ -12,8 +12,15 @@ from typing import Any
 
 from lxml import etree, html
 
-from reader.arxiv_base import ArxivParseError, ParseResult, collapse_ws, new_entry, optional_text
-from reader.arxiv_ids import InvalidArxivId, normalize_id
+from reader.arxiv.base import (
+    ArxivParseError,
+    ParseResult,
+    collapse_ws,
+    is_author_name,
+    new_entry,
+    optional_text,
+)
+from reader.arxiv.ids import InvalidArxivId, normalize_id
 
 __all__ = ["parse_listing"]
 
@@ -103,9 +110,8 @@ def _listing_entry(dt: etree._Element, dd: etree._Element, section: str) -> dict
     entry["title"] = title
     authors = _div(dd, "list-authors")
     if authors is not None:
-        entry["authors"] = [
-            {"name": collapse_ws(a.text_content()), "affiliation": None} for a in authors.iter("a")
-        ]
+        names = (collapse_ws(a.text_content()) for a in authors.iter("a"))
+        entry["authors"] = [{"name": n, "affiliation": None} for n in names if is_author_name(n)]
     entry["comment"] = _field(dd, "list-comments")
     entry["journal_ref"] = _field(dd, "list-journal-ref")
     subjects = _div(dd, "list-subjects")

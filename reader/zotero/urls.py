@@ -7,8 +7,8 @@ catch-all 404.
 
 from django.urls import path, re_path
 
-from reader import export_views
 from reader.arxiv import NEW_ID_PATTERN, OLD_ID_PATTERN, VERSION_PATTERN
+from reader.zotero import views as export_views
 
 _ID = rf"(?:{NEW_ID_PATTERN}|{OLD_ID_PATTERN})(?:{VERSION_PATTERN})?"
 _EXTS = "|".join(export_views.EXT_FORMATS)

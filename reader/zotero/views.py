@@ -13,9 +13,10 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_safe
 
-from reader import zotero, zotero_rdf
+from reader import zotero
 from reader.arxiv import InvalidArxivId, normalize_id
-from reader.selectors_citation import MAX_EXPORT, papers_citation_data, papers_for_citation
+from reader.zotero import rdf as zotero_rdf
+from reader.zotero.selectors import MAX_EXPORT, papers_citation_data, papers_for_citation
 
 if TYPE_CHECKING:
     from reader.models import Paper

@@ -5,7 +5,6 @@ cache key; the Celery task only calls demo_run_execute, which owns progress, err
 poison guard.
 """
 
-import hashlib
 import logging
 import time
 import traceback
@@ -14,13 +13,13 @@ from typing import Any
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from demos import catalog, selectors
 from demos.base import DemoParamsInvalid, cache_key, check_result, validate_params
 from demos.models import DemoRun
+from reader.ratelimit import RateLimited, rate_limit_hit
 
 logger = logging.getLogger(__name__)
 
@@ -52,20 +51,10 @@ def time_limits(*, key: str, size: str) -> tuple[int, int]:
 
 def _rate_limit_hit(*, client: str) -> None:
     """Count one new run for `client` in a fixed one-minute window; raise when over the limit."""
-    limit = settings.DEMOS_RUNS_PER_MINUTE
-    if not client or limit <= 0:
-        return
-    window = int(time.time() // 60)
-    digest = hashlib.sha256(client.encode()).hexdigest()[:32]  # never store raw addresses
-    name = f"demos:rate:{digest}:{window}"
-    cache.add(name, 0, timeout=120)
     try:
-        count = cache.incr(name)
-    except ValueError:  # evicted between add and incr
-        cache.set(name, 1, timeout=120)
-        count = 1
-    if count > limit:
-        raise DemoRateLimited(retry_after=60 - int(time.time()) % 60)
+        rate_limit_hit(scope="demos", client=client, limit=settings.DEMOS_RUNS_PER_MINUTE)
+    except RateLimited as exc:
+        raise DemoRateLimited(retry_after=exc.retry_after) from None
 
 
 def _enqueue(run: DemoRun) -> None:

@@ -9,6 +9,7 @@ from django.urls import reverse
 from reader import selectors, services
 from reader.arxiv import InvalidArxivId, normalize_id
 from reader.converters import MAX_IDS
+from reader.faq.selectors import faq_lang, faq_panel
 from reader.views.common import error_page
 from reader.zotero import views as export_views
 
@@ -79,6 +80,7 @@ def _paper_page(request: HttpRequest, arxiv_id: str, version: int | None) -> Htt
         "paper": paper,
         "asked_version": version,
         "versions": selectors.paper_versions(paper=paper),
+        "faq": faq_panel(paper=paper, lang=faq_lang(request.GET.get("lang"))),
     }
     return render(request, "reader/paper.html", context)
 

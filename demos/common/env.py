@@ -7,14 +7,17 @@ initialised CUDA could not fork usable children.
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 
-from demos.base import DeviceUnavailable, Size
+from demos.errors import DeviceUnavailable
+
+if TYPE_CHECKING:  # demos.base imports this module inside Demo.run; no import back at runtime
+    from demos.base import Size
 
 
-def resolve_device(size: Size, device: str | None = None) -> str:
+def resolve_device(size: "Size", device: str | None = None) -> str:
     """The device a run uses: the explicit choice, else the size's (full needs CUDA)."""
     want = device or size.device
     if want not in ("cpu", "cuda"):
@@ -26,7 +29,7 @@ def resolve_device(size: Size, device: str | None = None) -> str:
 
 
 def env_record(
-    *, device: str, dtype: str, seed: int, size: Size, demo_version: int, **extra: Any
+    *, device: str, dtype: str, seed: int, size: "Size", demo_version: int, **extra: Any
 ) -> dict[str, Any]:
     """The `env` dict of a result: torch, device, dtype, threads, seed, size, version."""
     record: dict[str, Any] = {

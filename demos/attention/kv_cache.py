@@ -231,20 +231,26 @@ def decode_series(table, rows, roof, dev) -> dict[str, Any]:
     models = {"x": [r["name"] for r in table], "y": [r["bytes"] for r in table]}
     fractions = {"x": [r["label"] for r in timed], "y": [r["fraction_of_copy"] for r in timed]}
     return {
-        "roofline": _plot("loglog", "bytes of KV read per step", "time per step (us)", lines),
+        "roofline": _plot(
+            "loglog", "bytes of KV cache read per step (B)", "time per decode step (µs)", lines,
+            title="Decode roofline: time against bytes read, beside the measured copy line",
+        ),
         "bytes_per_token": _plot(
-            "bar", "model", "KV bytes per token (bf16)", {"bytes per token": models}
+            "bar", "model", "KV cache per token, all layers, bf16 (B, log scale)",
+            {"bytes per token": models}, y_log=True,
+            title="KV cache bytes per token by model (spans 1.5 decades: log scale)",
         ),
         "bandwidth_by_backend": _plot(
-            "bar", "variant / path / backend", "fraction of copy bandwidth",
+            "bar", "variant / path / backend", "fraction of measured copy bandwidth (x)",
             {"fraction of copy": fractions},
+            title="Achieved bandwidth per decode row, as a fraction of the copy bandwidth",
         ),
     }  # fmt: skip
 
 
-def _plot(kind: str, x_label: str, y_label: str, lines: dict) -> dict[str, Any]:
-    """A `series` entry (design/demos.md §2.5)."""
-    return {"kind": kind, "x_label": x_label, "y_label": y_label, "lines": lines}
+def _plot(kind: str, x_label: str, y_label: str, lines: dict, **opts: Any) -> dict[str, Any]:
+    """A `series` entry (design/demos.md §2.5), with a title and optional axis hints."""
+    return {"kind": kind, "x_label": x_label, "y_label": y_label, "lines": lines, **opts}
 
 
 def cache_table_view(table: list[dict[str, Any]]) -> dict[str, Any]:

@@ -109,6 +109,15 @@ class FewStepSamplers(Demo):
               "[-2.5, -1.5]"),
     )  # fmt: skip
     anchors = {"fid_by_nfe": ANCHOR_FID, "fid_nfe5": ANCHOR_NFE5}
+    units = {
+        "fd_": "Frechet distance at NFE 5 (data units squared)",
+        "fd_floor": "Frechet distance of the reference solution (data units squared)",
+        "sampling_floor": "Frechet distance of exact samples (data units squared)",
+        "fd_amed_over_floor": "ratio", "l2_": "mean |x - x_ref| at NFE 5 (data units)",
+        "slope_": "log-log slope (error vs NFE)", "ddim_euler_max_rel_diff": "relative",
+        "heun_evaluations": "denoiser evaluations", "amed_evaluations": "denoiser evaluations",
+        "seeds_evaluated": "seeds",
+    }  # fmt: skip
     caveats = (
         "Time-only AMED: per-step coefficients (r_i, c_i) fitted per interval; the paper's "
         "predictor is a small network that also reads U-Net bottleneck features.",

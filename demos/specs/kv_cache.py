@@ -109,6 +109,13 @@ class KVCache(Demo):
         Claim("mla_decode_bandwidth", "absorbed MLA decode >= 0.25 x copy bandwidth", ("full",)),
     )  # fmt: skip
     anchors = {"table1": ANCHOR_TABLE1, "headlines": ANCHOR_HEADLINES}
+    units = {
+        "elements_per_token_": "elements per token (all layers)",
+        "bytes_per_token_": "B per token (all layers, bf16)", "saving_": "fraction",
+        "mla_kv_bits": "bits", "absorb_rel_err_": "relative error", "copy_TBps": "TB/s",
+        "matmul_TFLOPS": "TFLOP/s", "time_us_": "µs per step", "TBps_": "TB/s",
+        "fraction_of_copy_": "x measured copy bandwidth", "mla_TFLOPS": "TFLOP/s",
+    }  # fmt: skip
     caveats = (
         "The 93.3 % figure depends on about 6-bit KV storage; bf16 against bf16 the saving is "
         "82.2 %.",

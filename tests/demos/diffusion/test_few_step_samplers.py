@@ -105,18 +105,24 @@ def test_budgets_and_floor(smoke):
 def test_comparison_table_sets_paper_beside_ours(smoke):
     tab = smoke["tables"]["comparison"]
     col = {c: i for i, c in enumerate(tab["columns"])}
-    rows = {row[0]: row for row in tab["rows"]}
-    assert list(rows) == ["AMED", "iPNDM-4", "Euler", "Heun"]
+    rows = {(row[0], row[1]): row for row in tab["rows"]}
+    assert [k for k in rows if k[1] == 5] == [
+        ("AMED", 5),
+        ("iPNDM-4", 5),
+        ("Euler", 5),
+        ("Heun", 5),
+    ]
+    assert len(rows) == 8  # NFE 5 (the claim) and NFE 3 (where the paper and we differ)
     # the paper's own precision, as strings; ratios to Euler computed from them
-    assert rows["AMED"][col["paper FID, NFE 5"]] == "7.59"
-    assert rows["AMED"][col["paper / Euler, NFE 5"]] == f"{7.59 / 49.66:.2f}"
-    assert rows["iPNDM-4"][col["paper FID, NFE 3"]] == "47.98"
-    assert rows["Heun"][col["paper FID, NFE 5"]] is None
-    assert rows["Euler"][col["ours / Euler, NFE 5 (seed 0)"]] == 1.0
-    ours = rows["AMED"][col["ours / Euler, NFE 5 (seed 0)"]]
+    assert rows["AMED", 5][col["paper FID"]] == "7.59"
+    assert rows["AMED", 5][col["paper / Euler"]] == f"{7.59 / 49.66:.2f}"
+    assert rows["iPNDM-4", 3][col["paper FID"]] == "47.98"
+    assert rows["Heun", 5][col["paper FID"]] is None
+    assert rows["Euler", 5][col["ours / Euler (seed 0)"]] == 1.0
+    ours = rows["AMED", 5][col["ours / Euler (seed 0)"]]
     assert ours == pytest.approx(smoke["summary"]["fd_amed"] / smoke["summary"]["fd_euler"])
-    assert "README" in rows["AMED"][col["paper source"]]
-    assert "Table 1" in rows["iPNDM-4"][col["paper source"]]
+    assert "README" in rows["AMED", 3][col["paper source"]]
+    assert "Table 1" in rows["iPNDM-4", 5][col["paper source"]]
 
 
 def test_outputs(smoke):

@@ -11,7 +11,7 @@
 (function () {
   "use strict";
   var NS = "http://www.w3.org/2000/svg";
-  var W = 560, H = 340;
+  var W = 560, H0 = 340, H = H0;  // H grows with the bottom margin rotated labels need
   var COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b",
                 "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
   var DASHES = ["", "7 4", "2 3", "9 3 2 3", "4 2", "1 4"];
@@ -179,8 +179,6 @@
     var kind = plot.kind || "line";
     var lines = plot.lines || {};
     var labels = Object.keys(lines);
-    var svg = el("svg", {viewBox: "0 0 " + W + " " + H, "class": "demos-svg demos-svg-" + kind,
-                         role: "img", "aria-label": (plot.y_label || "") + " vs " + (plot.x_label || "")});
     var allY = [], allX = [], categories = [];
     labels.forEach(function (l) {
       allY = allY.concat(lines[l].y);
@@ -196,6 +194,9 @@
     var longest = categories.reduce(function (m, c) { return Math.max(m, c.length); }, 0);
     var rotate = categorical && (categories.length * Math.max(longest, 4) * 7.5 > W - 90);
     var M = {top: 16, right: 16, bottom: rotate ? Math.min(170, 40 + longest * 5.6) : 52, left: 74};
+    H = H0 + M.bottom - 52;
+    var svg = el("svg", {viewBox: "0 0 " + W + " " + H, "class": "demos-svg demos-svg-" + kind,
+                         role: "img", "aria-label": (plot.y_label || "") + " vs " + (plot.x_label || "")});
     var yr = kind === "scatter" ? central(allY, logY) : extent(allY.concat(kind === "bar" && !logY ? [0] : []), logY);
     if (!yr) { container.textContent = "No finite values to plot."; return; }
     yr = kind === "bar" && !logY ? [yr[0], yr[1] * 1.04] : pad(yr, logY);

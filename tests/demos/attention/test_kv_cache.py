@@ -68,6 +68,10 @@ def test_smoke_claims_at_every_seed(runs, seed):
 def test_smoke_claims(runs):
     result = runs[0]
     check_result(result)
+    rows = {r[0]: r for r in result["tables"]["comparison"]["rows"]}
+    assert rows["MLA decode bandwidth"][1] == "3000 GB/s (FlashMLA, H800)"
+    assert rows["MLA decode bandwidth"][3].startswith("not run on a GPU")  # CPU is no match
+    assert "time per step (µs)" in result["tables"]["decode_step"]["columns"]
     s = result["summary"]
     assert s["absorb_rel_err_fp64"] < 1e-12
     assert s["absorb_rel_err_fp32"] < 1e-5 and s["absorb_rel_err_bf16"] < 2e-2

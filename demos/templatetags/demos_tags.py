@@ -48,3 +48,9 @@ def demo_percent(fraction) -> int:
 def demo_label(name: str) -> str:
     """A snake_case key as words ("fd_vs_nfe" -> "fd vs nfe")."""
     return str(name).replace("_", " ")
+
+
+@register.filter
+def demo_is_number(value) -> bool:
+    """True for int and float cells (not bools): they are kept on one line in tables."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool)

@@ -5,13 +5,19 @@ initialised CUDA could not fork usable children.
 """
 
 import os
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-import torch
+# torch warns at import when numpy is not installed; demos never hand tensors to numpy (results
+# go through .tolist()), so the warning only alarms whoever reads a worker's log. Demo.run and
+# the CLI import this module before anything else imports torch.
+warnings.filterwarnings("ignore", message="Failed to initialize NumPy", category=UserWarning)
 
-from demos.errors import DeviceUnavailable
+import torch  # noqa: E402
+
+from demos.errors import DeviceUnavailable  # noqa: E402
 
 if TYPE_CHECKING:  # demos.base imports this module inside Demo.run; no import back at runtime
     from demos.base import Size

@@ -11,7 +11,9 @@
 (function () {
   "use strict";
   var NS = "http://www.w3.org/2000/svg";
-  var W = 560, H0 = 340, H = H0;  // H grows with the bottom margin rotated labels need
+  // W narrows on phones so that 13 px text is not scaled down to 8 px; H grows with the bottom
+  // margin that rotated category labels need.
+  var W = 560, H0 = 340, H = H0;
   var COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b",
                 "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
   var DASHES = ["", "7 4", "2 3", "9 3 2 3", "4 2", "1 4"];
@@ -175,6 +177,7 @@
   }
 
   function render(container, plot) {
+    W = (container.clientWidth || 560) < 460 ? 420 : 560;
     container.textContent = "";
     var kind = plot.kind || "line";
     var lines = plot.lines || {};

@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal, Protocol
 
+from demos.errors import DeviceUnavailable  # noqa: F401  re-exported: part of this contract
+
 ParamType = Literal["int", "float", "choice", "bool"]
 SIZE_NAMES = ("smoke", "full")
 KEY_RE = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
@@ -48,10 +50,6 @@ class InvalidDemo(TypeError):
 
 class InvalidResult(ValueError):
     """A run() result that is not JSON-safe, too large, or missing contract keys."""
-
-
-class DeviceUnavailable(RuntimeError):
-    """The requested device (CUDA for the full size) is not available in this process."""
 
 
 @dataclass(frozen=True)
@@ -142,6 +140,9 @@ class Demo:
     # or the notes. Shown on the demo page before any run; the comparison table repeats them.
     anchors: ClassVar[Mapping[str, dict[str, Any]]] = {}
     caveats: ClassVar[tuple[str, ...]] = ()
+    # Units of the raw summary, by key prefix (the longest matching prefix wins), for the run
+    # page's "all measured values" table, e.g. {"fd_": "Frechet distance", "time_us_": "us"}.
+    units: ClassVar[Mapping[str, str]] = {}
     impl: ClassVar[str] = ""  # dotted path of the module whose measure() runs this demo
 
     @classmethod

@@ -37,8 +37,8 @@ def _wants_json(request: HttpRequest) -> bool:
 
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
-    """All demos with their papers."""
-    return render(request, "demos/index.html", {"demos": selectors.demo_list()})
+    """All demos with their papers, grouped by family."""
+    return render(request, "demos/index.html", {"families": selectors.demo_list_by_family()})
 
 
 def _detail(request: HttpRequest, demo: type[Demo], form: DemoRunForm, status: int = 200):
@@ -104,9 +104,11 @@ def _refusal(request: HttpRequest, demo: type[Demo], status: int, retry_after: i
 def run_detail(request: HttpRequest, run_id) -> HttpResponse:
     """The live run page: pending, progress, then the result with plots and claim checks."""
     run = _run_or_404(run_id)
+    demo = selectors.demo_get(key=run.demo_key)
     context = {
         "run": run,
-        "demo": selectors.demo_get(key=run.demo_key),
+        "demo": demo,
+        "reading": selectors.demo_run_reading(run=run, demo=demo),
         "status": selectors.demo_run_status(run=run),
         "json_url": reverse("demos:run_json", kwargs={"run_id": run.id}),
     }

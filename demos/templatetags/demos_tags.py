@@ -50,6 +50,12 @@ def demo_label(name: str) -> str:
     return str(name).replace("_", " ")
 
 
+@register.filter
+def demo_is_number(value) -> bool:
+    """True for int and float cells (not bools): they are kept on one line in tables."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 @register.inclusion_tag("demos/_paper_panel.html", takes_context=True)
 def demo_panel(context, paper) -> dict:
     """The live-demo panel of a paper page: the demos whose papers include this one.

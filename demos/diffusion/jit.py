@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import torch
 
-from demos.diffusion.toy_mlp import logit_normal, mlp_stack, mlp_stack_reference
+from demos.diffusion.toy_mlp import Adam, logit_normal, mlp_stack, mlp_stack_reference
 
 PREDICTIONS = ("x", "eps", "v")
 T_CLIP = 0.05  # JiT's t_eps: the 1/(1 - t) and 1/t of the conversions are clipped here
@@ -110,12 +110,11 @@ def train(
 
     Returns the mean per-model loss at every step.
     """
-    opt = torch.optim.Adam(params, lr=lr, fused=True)  # one kernel per step, not one per op
+    opt = Adam(params, lr=lr)
     losses = []
     for step in range(steps):
         x, eps, t = draw()
         loss = v_loss(params, preds, x, eps, t)
-        opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
         losses.append(loss.item() / len(preds))

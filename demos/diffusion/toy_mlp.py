@@ -39,6 +39,24 @@ def mlp_stack(params: list[torch.Tensor], h: torch.Tensor) -> torch.Tensor:
     return h
 
 
+def mlp_stack_homogeneous(params: list[torch.Tensor], h: torch.Tensor) -> torch.Tensor:
+    """mlp_stack with each bias folded into its product: [h, 1] @ [W; b]. (M, B, in) -> (M, B, out).
+
+    For torch.func.jvp (MeanFlow): forward-mode AD of the broadcast bias add costs about 2.5 ms
+    per layer at (2, 64, 128) on one CPU thread in torch 2.13, the folded product about 0.6 ms.
+    """
+    layers = len(params) // 2
+    ones = h.new_ones(*h.shape[:-1], 1)  # (M, B, 1)
+    for i in range(layers):
+        w, b = params[2 * i], params[2 * i + 1]  # (M, in, out), (M, 1, out)
+        h = torch.bmm(
+            torch.cat([h, ones], -1), torch.cat([w, b], 1)
+        )  # (M, B, in+1) @ (M, in+1, out)
+        if i < layers - 1:
+            h = torch.relu(h)
+    return h
+
+
 def mlp_stack_reference(params: list[torch.Tensor], h: torch.Tensor) -> torch.Tensor:
     """Obviously-correct form of mlp_stack: one model at a time, x @ W + b, ReLU between."""
     outs = []
@@ -57,3 +75,33 @@ def logit_normal(
 ) -> torch.Tensor:
     """Samples of sigmoid(N(mean, std^2)): the time distribution of JiT and MeanFlow training."""
     return torch.sigmoid(mean + std * torch.randn(shape, generator=g))
+
+
+class Adam:
+    """Adam (Kingma and Ba, Alg. 1) on a list of tensors with torch's _foreach kernels.
+
+    torch.optim.Adam gives the same updates (tests compare them) but its first step imports
+    torch._dynamo: about 1.2 s of CPU in a fresh process, a quarter of a 5 s smoke budget.
+    """
+
+    def __init__(self, params: list[torch.Tensor], lr: float, betas=(0.9, 0.999), eps=1e-8):
+        self.params, self.lr, self.betas, self.eps = params, lr, betas, eps
+        self.m = [torch.zeros_like(p) for p in params]  # first moments
+        self.v = [torch.zeros_like(p) for p in params]  # second moments
+        self.t = 0
+
+    @torch.no_grad()
+    def step(self) -> None:
+        """One update from each param's .grad; the grads are cleared afterwards."""
+        b1, b2 = self.betas
+        self.t += 1
+        grads = [p.grad for p in self.params]
+        torch._foreach_lerp_(self.m, grads, 1 - b1)  # m <- b1 m + (1 - b1) g
+        torch._foreach_mul_(self.v, b2)
+        torch._foreach_addcmul_(self.v, grads, grads, 1 - b2)  # v <- b2 v + (1 - b2) g^2
+        denom = torch._foreach_sqrt(self.v)
+        torch._foreach_div_(denom, (1 - b2**self.t) ** 0.5)  # sqrt(v_hat)
+        torch._foreach_add_(denom, self.eps)
+        torch._foreach_addcdiv_(self.params, self.m, denom, -self.lr / (1 - b1**self.t))
+        for p in self.params:
+            p.grad = None

@@ -4,7 +4,14 @@ import pytest
 import torch
 
 from demos.diffusion.toy_data import DATASETS, checkerboard, column_orthonormal
-from demos.diffusion.toy_mlp import init_stack, logit_normal, mlp_stack, mlp_stack_reference
+from demos.diffusion.toy_mlp import (
+    Adam,
+    init_stack,
+    logit_normal,
+    mlp_stack,
+    mlp_stack_homogeneous,
+    mlp_stack_reference,
+)
 
 GRID = [(1, 5, [3, 4, 2]), (3, 7, [9, 16, 16, 8]), (6, 1, [2, 32, 32, 32, 2])]
 
@@ -16,9 +23,26 @@ def test_stack_matches_reference(m, b, sizes):
     g = torch.Generator().manual_seed(0)
     params = [p.detach().double() for p in init_stack(m, sizes, g)]
     h = torch.randn(m, b, sizes[0], generator=g, dtype=torch.float64)
-    fast, ref = mlp_stack(params, h), mlp_stack_reference(params, h)
-    assert fast.shape == (m, b, sizes[-1])
-    assert torch.allclose(fast, ref, rtol=0, atol=1e-12)
+    ref = mlp_stack_reference(params, h)
+    for fast in (mlp_stack(params, h), mlp_stack_homogeneous(params, h)):
+        assert fast.shape == (m, b, sizes[-1])
+        assert torch.allclose(fast, ref, rtol=0, atol=1e-12)
+
+
+def test_adam_matches_torch_optim():
+    g = torch.Generator().manual_seed(2)
+    ours = [p.detach().double().requires_grad_() for p in init_stack(2, [3, 5, 2], g)]
+    theirs = [p.detach().clone().requires_grad_() for p in ours]
+    opt_ours, opt_theirs = Adam(ours, lr=0.01), torch.optim.Adam(theirs, lr=0.01)
+    for _ in range(5):
+        h = torch.randn(2, 7, 3, generator=g, dtype=torch.float64)
+        mlp_stack(ours, h).square().sum().backward()
+        mlp_stack(theirs, h).square().sum().backward()
+        opt_ours.step()
+        opt_theirs.step()
+        opt_theirs.zero_grad()
+    assert all(torch.allclose(a, b, rtol=1e-12, atol=1e-14) for a, b in zip(ours, theirs))
+    assert all(p.grad is None for p in ours)
 
 
 def test_models_in_a_stack_are_independent():

@@ -9,6 +9,7 @@ importing the catalogue costs the web tier nothing; a run imports its `impl` mod
 # isort: off
 import demos.specs.few_step_samplers  # noqa: F401  D1
 import demos.specs.jit_xpred  # noqa: F401  D2
+import demos.specs.meanflow  # noqa: F401  D3
 import demos.specs.kv_cache  # noqa: F401  D7
 
 # isort: on
@@ -17,6 +18,7 @@ from demos.base import REGISTRY, Demo
 ORDER = (
     "diffusion.few_step_samplers",
     "diffusion.jit_xpred",
+    "diffusion.meanflow",
     "attention.kv_cache",
 )
 

@@ -22,6 +22,7 @@ from demos.diffusion.toy_data import column_orthonormal, spiral
 from demos.diffusion.toy_mlp import init_stack
 
 SCATTER_POINTS = 600
+SHOWN = {"x": "x", "eps": "ε", "v": "v"}  # display names of the parameterisations
 ED_MAX_D2 = 0.05  # every parameterisation at D = 2 (full)
 RATIO_V, RATIO_EPS = 0.1, 0.01  # off(x) < 0.1 off(v) and < 0.01 off(eps) at the largest D
 
@@ -108,7 +109,7 @@ def _result(demo, params, preset, dev, timer, runs, seeds) -> dict[str, Any]:
     summary["off_ratio_x_over_eps"] = r["off"]["x"] / max(r["off"]["eps"], 1e-30)
 
     off_lines = {
-        f"{p}-prediction": {"x": ds, "y": [runs[d][first]["off"][p] for d in ds]}
+        f"{SHOWN[p]}-prediction": {"x": ds, "y": [runs[d][first]["off"][p] for d in ds]}
         for p in PREDICTIONS
     }
     off_lines["pure noise (reference)"] = {"x": ds, "y": [runs[d][first]["noise_off"] for d in ds]}
@@ -121,7 +122,7 @@ def _result(demo, params, preset, dev, timer, runs, seeds) -> dict[str, Any]:
         for k, p in enumerate(PREDICTIONS):
             lines = {
                 "data (fresh spiral)": _points(r["fresh"]),
-                f"{p}-prediction": _points(r["proj"][k]),
+                f"{SHOWN[p]}-prediction": _points(r["proj"][k]),
             }
             series[f"samples_{p}_D{d}"] = _plot(
                 "scatter", "P^T x, coordinate 1", "P^T x, coordinate 2", lines
@@ -160,13 +161,12 @@ def _result(demo, params, preset, dev, timer, runs, seeds) -> dict[str, Any]:
 def comparison_table(demo: Demo, r: dict, top: int) -> dict[str, Any]:
     """JiT's ImageNet FID (x-prediction) beside our off-manifold energy and ED at the largest D."""
     paper = {row[0]: row for row in demo.anchors["jit_fid"]["rows"]}
-    fid = f"{paper['JiT-G/16, 256 px'][2]} (256 px), {paper['JiT-G/32, 512 px'][2]} (512 px)"
-    notes = demo.anchors["jit_fid"]["notes"]
+    fid = f"{paper['JiT-G/16'][2]} (256 px), {paper['JiT-G/32'][2]} (512 px)"
     fails = '"can fail catastrophically" (abstract)'
     rows = [
         ["x", fid, r["off"]["x"], 1.0, r["ed"]["x"]],
         [
-            "eps",
+            "ε",
             fails,
             r["off"]["eps"],
             r["off"]["eps"] / max(r["off"]["x"], 1e-30),
@@ -176,17 +176,19 @@ def comparison_table(demo: Demo, r: dict, top: int) -> dict[str, Any]:
     ]
     return table(
         f"JiT on ImageNet (paper) beside our spiral in D = {top}",
-        ["prediction", "paper: ImageNet FID (JiT, no tokenizer)", f"our off-manifold energy (D = {top})",
-         "our off-manifold / x-prediction's", "our 2-D energy distance"],
+        ["prediction", "paper FID", f"our off-manifold (D = {top})", "÷ x-prediction's",
+         "our in-plane ED"],
         rows,
-        "FID and our distances have different units; the scale-free reading is the ordering: "
-        "x-prediction stays on the data manifold, eps- and v-prediction do not. " + notes,
+        "Paper: JiT-G on ImageNet, FID-50K. FID and our distances have different units; the "
+        "scale-free reading is the ordering: x-prediction stays on the data manifold, ε- and "
+        "v-prediction do not. Off-manifold = E|(I - PP^T) x| of generated samples; ED = energy "
+        "distance of their in-plane coordinates to fresh spiral samples.",
     )  # fmt: skip
 
 
 def _checks(runs: dict, seeds: list[int], ds: list[int], top: int) -> list[dict[str, Any]]:
     """The claims: off-manifold ratios at the largest D on every seed; ED at D = 2 when run."""
-    n = f"{len(seeds)} seed(s) in this run"
+    n = f"{len(seeds)} seed{'s' if len(seeds) > 1 else ''} in this run"
     ratio_v = {
         s: (
             runs[top][s]["off"]["x"] / runs[top][s]["off"]["v"],
@@ -203,7 +205,7 @@ def _checks(runs: dict, seeds: list[int], ds: list[int], top: int) -> list[dict[
                    f"energy off the data plane ({n})",
                    f"off(x) / off(v) < {RATIO_V}", ratio_v),
         seed_check("off_manifold_x_vs_eps",
-                   f"At D = {top}, x-prediction leaves less than a hundredth of eps-prediction's "
+                   f"At D = {top}, x-prediction leaves less than a hundredth of ε-prediction's "
                    f"energy off the data plane ({n})",
                    f"off(x) / off(eps) < {RATIO_EPS}", ratio_eps),
     ]  # fmt: skip

@@ -92,9 +92,9 @@ def _result(demo, params, preset, dev, timer, runs, seeds) -> dict[str, Any]:
         r = per_seed[first]
         for m in METHODS:
             for n in nfe:
-                summary[f"energy_distance_{m}_{n}step_{name}"] = r["ed"][m][n]
-        summary[f"energy_distance_floor_{name}"] = r["floor"]
-        summary[f"ratio_1step_meanflow_over_fm_{name}"] = r["ed"]["meanflow"][1] / r["ed"]["fm"][1]
+                summary[f"ed_{m}_{n}step_{name}"] = r["ed"][m][n]
+        summary[f"ed_floor_{name}"] = r["floor"]
+        summary[f"ed_ratio_meanflow_fm_1step_{name}"] = r["ed"]["meanflow"][1] / r["ed"]["fm"][1]
         lines = {LABEL[m]: {"x": nfe, "y": [r["ed"][m][n] for n in nfe]} for m in METHODS}
         lines["finite-sample floor"] = {"x": nfe, "y": [r["floor"]] * len(nfe)}
         series[f"energy_distance_vs_steps_{name}"] = _plot(
@@ -131,26 +131,25 @@ def comparison_table(demo: Demo, runs: dict, first: int, nfe: list[int]) -> dict
     for name, r in runs.items():
         ed = r[first]["ed"]
         for n in nfe:
-            paper = anchor.get(f"{n}-NFE")
-            fid = paper[2] if paper else None
-            fid_rel = f"{float(fid) / float(anchor['1-NFE'][2]):.2f}" if fid else None
+            paper = anchor.get(str(n))
+            fid = paper[1] if paper else None
+            fid_rel = f"{float(fid) / float(anchor['1'][1]):.2f}" if fid else None
             rows.append([name, n, fid, fid_rel, ed["meanflow"][n], ed["meanflow"][n] / ed["meanflow"][1],
                          ed["fm"][n], ed["meanflow"][n] / ed["fm"][n], r[first]["floor"]])  # fmt: skip
     return table(
         "MeanFlow-XL/2 on ImageNet 256 (paper) beside our 2-D toy, by sampling steps",
-        ["data set (ours)", "steps", "paper FID (MeanFlow-XL/2)", "paper FID / 1-step",
-         "our ED MeanFlow", "our ED / 1-step", "our ED flow matching", "ours MeanFlow / FM",
-         "our ED floor"],
+        ["data", "steps", "paper FID", "paper ÷ 1 step", "our ED MeanFlow", "ours ÷ 1 step",
+         "our ED FM", "MeanFlow ÷ FM", "ED floor"],
         rows,
-        "FID and energy distance (ED) have different units; the scale-free columns are each "
-        "method's value relative to its own one-step value, and MeanFlow relative to flow "
-        "matching at the same step count. " + demo.anchors["meanflow_fid"]["notes"],
+        "Paper: MeanFlow-XL/2, ImageNet 256, FID-50K. FID and energy distance (ED) have "
+        "different units; the scale-free columns are each value relative to its own one-step "
+        "value, and MeanFlow relative to flow matching (FM) at the same step count.",
     )  # fmt: skip
 
 
 def _checks(runs: dict, seeds: list[int], claims: dict) -> list[dict[str, Any]]:
     """One-step MeanFlow against one-step FM (and the floor, where the size asserts it)."""
-    checks, n = [], f"{len(seeds)} seed(s) in this run"
+    checks, n = [], f"{len(seeds)} seed{'s' if len(seeds) > 1 else ''} in this run"
     for name, r in runs.items():
         ratio = {s: (r[s]["ed"]["meanflow"][1] / r[s]["ed"]["fm"][1],
                      r[s]["ed"]["meanflow"][1] < claims["vs_fm"] * r[s]["ed"]["fm"][1])

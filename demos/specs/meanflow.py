@@ -20,14 +20,14 @@ FULL_DIMS["claims"] = {"vs_fm": 0.2, "vs_floor": 10.0}
 STEPS_SCALE_LIMIT = {"smoke": 1.5, "full": 1.4}  # the size's budget, in multiples of its steps
 
 ANCHOR_FID = table(
-    "MeanFlow-XL/2, ImageNet 256 x 256, trained from scratch (no pre-training, no distillation)",
-    ["setting", "NFE", "FID-50K", "source"],
+    "MeanFlow-XL/2, ImageNet 256, from scratch",
+    ["NFE", "FID-50K", "source"],
     [
-        ["1-NFE", "1", "3.43", "arXiv:2505.13447, abstract and Table 2"],
-        ["2-NFE", "2", "2.20", "arXiv:2505.13447, Table 2"],
+        ["1", "3.43", "arXiv:2505.13447, abstract, Table 2"],
+        ["2", "2.20", "arXiv:2505.13447, Table 2"],
     ],
-    "Values as quoted in design/demos.md (D3 anchor); 3.43 is in the paper's abstract. Not "
-    "re-checked against the PDF's table here (no network).",
+    "No pre-training, no distillation. Values as quoted in design/demos.md (D3 anchor); 3.43 is "
+    "in the paper's abstract. Not re-checked against the PDF's table here (no network).",
 )
 
 

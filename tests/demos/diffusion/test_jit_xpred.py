@@ -119,7 +119,7 @@ def test_result_shape(runs):
     check_result(result)
     assert result["env"]["threads"] == 1 and result["summary"]["seeds_in_run"] == 1
     comparison = result["tables"]["comparison"]
-    assert [row[0] for row in comparison["rows"]] == ["x", "eps", "v"]
+    assert [row[0] for row in comparison["rows"]] == ["x", "ε", "v"]
     assert "1.82" in comparison["rows"][0][1] and "1.78" in comparison["rows"][0][1]
     assert set(result["series"]) == {"off_manifold_by_D"} | {
         f"samples_{p}_D64" for p in PREDICTIONS
@@ -131,7 +131,10 @@ def test_result_shape(runs):
 
 def test_anchor_numbers_are_strings_with_source():
     rows = JiTXPrediction.anchors["jit_fid"]["rows"]
-    assert [row[2] for row in rows] == ["1.82", "1.78"]
+    assert [(row[0], row[1], row[2]) for row in rows] == [
+        ("JiT-G/16", "256", "1.82"),
+        ("JiT-G/32", "512", "1.78"),
+    ]
     assert all("2511.13720" in row[3] for row in rows)
 
 

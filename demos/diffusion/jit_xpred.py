@@ -132,7 +132,7 @@ def _result(demo, params, preset, dev, timer, runs, seeds) -> dict[str, Any]:
         "comparison": comparison_table(demo, runs[top][first], top),
         "by_dimension": table(
             f"Ours by ambient dimension (seed {first})",
-            ["D", "off x", "off eps", "off v", "ED x", "ED eps", "ED v", "ED floor"],
+            ["D", "off x", "off ε", "off v", "ED x", "ED ε", "ED v", "ED floor"],
             [
                 [
                     d,
@@ -208,14 +208,14 @@ def _checks(runs: dict, seeds: list[int], ds: list[int], top: int) -> list[dict[
         seed_check("off_manifold_x_vs_eps",
                    f"At D = {top}, x-prediction leaves less than a hundredth of ε-prediction's "
                    f"energy off the data plane ({n})",
-                   f"off(x) / off(eps) < {RATIO_EPS}", ratio_eps),
+                   f"off(x) / off(ε) < {RATIO_EPS}", ratio_eps),
     ]  # fmt: skip
     if 2 in ds:
         per_seed = {s: (max(runs[2][s]["ed"].values()),
                         max(runs[2][s]["ed"].values()) < ED_MAX_D2) for s in seeds}  # fmt: skip
         checks.append(seed_check(
             "all_fit_at_D2", f"At D = 2 (no extra dimensions) every parameterisation fits the "
-            f"spiral ({n})", f"max over x, eps, v of ED < {ED_MAX_D2}", per_seed))  # fmt: skip
+            f"spiral ({n})", f"max over x, ε, v of ED < {ED_MAX_D2}", per_seed))  # fmt: skip
     return checks
 
 

@@ -140,7 +140,7 @@ def comparison_table(demo: Demo, runs: dict, first: int, nfe: list[int]) -> dict
     return table(
         "The paper (ImageNet 256) beside ours (2-D toy), by sampling steps",
         ["data", "steps", "paper FID", "paper ÷ 1 step", "ED MeanFlow", "ours ÷ 1 step", "ED FM",
-         "MeanFlow ÷ FM"],
+         "MF ÷ FM"],
         rows,
         "Paper: MeanFlow-XL/2, ImageNet 256, FID-50K. FID and energy distance (ED) have "
         "different units; the scale-free columns are each value relative to its own one-step "

@@ -68,7 +68,7 @@ class MeanFlow(Demo):
               "matching at smoke (1 seed per run), < 0.2 x at full (2 seeds per run, both data "
               "sets)"),
         Claim("one_step_near_floor_8gaussians", "One-step MeanFlow within 10 x the finite-sample "
-              "floor (full only, both data sets)", sizes=("full",)),
+              "floor, on both data sets and 2 seeds per run", sizes=("full",)),
     )  # fmt: skip
     anchors = {"meanflow_fid": ANCHOR_FID}
     caveats = (

@@ -132,11 +132,14 @@ def batch_sampler(
     g: torch.Generator,
     device: str,
 ) -> Callable[[], tuple[torch.Tensor, torch.Tensor, torch.Tensor]]:
-    """A draw() for train(): x from data(n, g) (n, D), eps ~ N(0, I), t ~ logit-normal, per model."""
+    """A draw() for train(): x from data(n, g) (n, D), eps ~ N(0, I), t ~ logit-normal, per model.
+
+    Draws happen on the generator's device (a GPU generator at full size: no host copies).
+    """
 
     def draw() -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         x = data(models * batch, g).view(models, batch, -1)  # (M, B, D)
-        eps = torch.randn(x.shape, generator=g)
+        eps = torch.randn(x.shape, generator=g, device=g.device)
         t = logit_normal((models, batch, 1), t_mean, t_std, g)  # (M, B, 1)
         return x.to(device), eps.to(device), t.to(device)
 

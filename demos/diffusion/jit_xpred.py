@@ -19,7 +19,7 @@ from demos.common.metrics import energy_distance
 from demos.common.series import plot, scatter_line
 from demos.common.timing import PhaseTimer
 from demos.diffusion.jit import PREDICTIONS, batch_sampler, off_manifold, sample, train
-from demos.diffusion.toy_data import column_orthonormal, spiral
+from demos.diffusion.toy_data import batch_generator, column_orthonormal, spiral
 from demos.diffusion.toy_mlp import init_stack
 
 SCATTER_POINTS = 600
@@ -43,8 +43,8 @@ def train_dimension(d: int, seeds: list[int], dims: dict, params: dict, dev: str
     weights = [torch.cat(parts).to(dev).detach().requires_grad_() for parts in zip(*stack)]
     steps = round(dims["steps"] * params["train_steps_scale"])
     draws = [
-        batch_sampler(embedded_spiral(bases[s]), len(PREDICTIONS), dims["batch"],
-                      dims["t_mean"], dims["t_std"], gens[s], dev)
+        batch_sampler(embedded_spiral(bases[s].to(dev)), len(PREDICTIONS), dims["batch"],
+                      dims["t_mean"], dims["t_std"], batch_generator(gens[s], dev, s + d), dev)
         for s in seeds
     ]  # fmt: skip
 
@@ -56,14 +56,14 @@ def train_dimension(d: int, seeds: list[int], dims: dict, params: dict, dev: str
     losses = train(weights, preds, draw, steps=steps, lr=dims["lr"],
                    on_step=lambda i: tick(i + 1, steps) if (i + 1) % every == 0 else None)  # fmt: skip
     noise = torch.cat([torch.randn(3, dims["N"], d, generator=gens[s]) for s in seeds]).to(dev)
-    x_gen = sample(weights, preds, noise, params["sample_steps"]).cpu()  # (M, N, D)
+    x_gen = sample(weights, preds, noise, params["sample_steps"])  # (M, N, D)
     out = {}
-    for i, s in enumerate(seeds):
-        basis, block = bases[s], x_gen[3 * i : 3 * i + 3]  # (D, 2), (3, N, D)
-        fresh = spiral(dims["N"], gens[s])  # (N, 2) reference samples for the distance
-        floor = energy_distance(spiral(dims["N"], gens[s]), fresh)
+    for i, s in enumerate(seeds):  # distances on the device: N^2 pairs at full size
+        basis, block = bases[s].to(dev), x_gen[3 * i : 3 * i + 3]  # (D, 2), (3, N, D)
+        fresh = spiral(dims["N"], gens[s]).to(dev)  # (N, 2) reference samples for the distance
+        floor = energy_distance(spiral(dims["N"], gens[s]).to(dev), fresh)
         off = off_manifold(block, basis)  # (3,)
-        noise_off = off_manifold(noise[3 * i].cpu(), basis).item()
+        noise_off = off_manifold(noise[3 * i], basis).item()
         proj = block @ basis  # (3, N, 2): coordinates in the data plane
         out[s] = {
             "off": dict(zip(PREDICTIONS, off.tolist())),

@@ -17,7 +17,7 @@ from demos.common.metrics import energy_distance
 from demos.common.series import plot, scatter_line
 from demos.common.timing import PhaseTimer
 from demos.diffusion.meanflow_algo import sample, sample_times, train
-from demos.diffusion.toy_data import DATASETS
+from demos.diffusion.toy_data import DATASETS, batch_generator
 from demos.diffusion.toy_mlp import init_stack
 
 METHODS = ("fm", "meanflow")
@@ -37,13 +37,15 @@ def train_dataset(name: str, seeds: list[int], dims: dict, params: dict, dev: st
     fm_ratio = torch.tensor([FM_RATIO[m] for m in METHODS])
     power = torch.tensor([POWER[m] for m in methods], device=dev)
     data, batch, k = DATASETS[name], dims["batch"], len(METHODS)
+    draw_gens = {s: batch_generator(gens[s], dev, s + len(name)) for s in seeds}
 
     def draw():
         out = []
         for s in seeds:  # each seed's models draw from that seed's own stream
-            x = data(k * batch, gens[s]).view(k, batch, 2)  # (2, B, 2)
-            eps = torch.randn(k, batch, 2, generator=gens[s])
-            r, t = sample_times(k, batch, fm_ratio, gens[s])  # (2, B, 1) each
+            g = draw_gens[s]
+            x = data(k * batch, g).view(k, batch, 2)  # (2, B, 2)
+            eps = torch.randn(k, batch, 2, generator=g, device=g.device)
+            r, t = sample_times(k, batch, fm_ratio, g)  # (2, B, 1) each
             out.append((x, eps, r, t))
         return tuple(torch.cat(z).to(dev) for z in zip(*out))  # (M, B, .)
 
@@ -54,10 +56,10 @@ def train_dataset(name: str, seeds: list[int], dims: dict, params: dict, dev: st
     result = {}
     for i, s in enumerate(seeds):
         noise = torch.randn(dims["N"], 2, generator=gens[s])  # the same noise for both methods
-        fresh = data(dims["N"], gens[s])  # (N, 2) reference samples
-        floor = energy_distance(data(dims["N"], gens[s]), fresh)
+        fresh = data(dims["N"], gens[s]).to(dev)  # (N, 2) reference samples
+        floor = energy_distance(data(dims["N"], gens[s]).to(dev), fresh)  # distances on the device
         block = [w[2 * i : 2 * i + 2] for w in weights]  # this seed's FM and MeanFlow models
-        gen = {n: sample(block, noise.expand(k, -1, -1).to(dev), n).cpu() for n in dims["nfe"]}
+        gen = {n: sample(block, noise.expand(k, -1, -1).to(dev), n) for n in dims["nfe"]}
         result[s] = {
             "ed": {m: {n: energy_distance(gen[n][j], fresh) for n in dims["nfe"]}
                    for j, m in enumerate(METHODS)},

@@ -30,7 +30,8 @@ def sample_times(
     a = logit_normal((models, batch, 1), mean, std, g)
     b = logit_normal((models, batch, 1), mean, std, g)
     t, r = torch.maximum(a, b), torch.minimum(a, b)
-    same = torch.rand(models, batch, 1, generator=g) < fm_ratio.view(-1, 1, 1)  # (M, B, 1)
+    same = torch.rand(models, batch, 1, generator=g, device=g.device)
+    same = same < fm_ratio.to(g.device).view(-1, 1, 1)  # (M, B, 1)
     return torch.where(same, t, r), t
 
 

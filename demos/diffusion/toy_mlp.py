@@ -74,7 +74,7 @@ def logit_normal(
     shape: tuple[int, ...], mean: float, std: float, g: torch.Generator
 ) -> torch.Tensor:
     """Samples of sigmoid(N(mean, std^2)): the time distribution of JiT and MeanFlow training."""
-    return torch.sigmoid(mean + std * torch.randn(shape, generator=g))
+    return torch.sigmoid(mean + std * torch.randn(shape, generator=g, device=g.device))
 
 
 class Adam:

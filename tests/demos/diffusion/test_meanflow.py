@@ -164,6 +164,7 @@ def test_full_dims_follow_the_spec():
 def test_full_code_path_on_cpu_with_tiny_dims(monkeypatch):
     """The full size with tiny dims, both data sets and two seeds, forced onto the CPU."""
     tiny = {**FULL_DIMS, **{k: TINY[k] for k in ("width", "depth", "steps", "batch", "N")}}
+    tiny["seeds"] = 2
     sizes = {**MeanFlow.sizes, "full": Size("full", "cuda", 60.0, tiny)}
     monkeypatch.setattr(MeanFlow, "sizes", sizes)
     result = MeanFlow().run(validate_params(MeanFlow, {}, "full"), "full", device="cpu")

@@ -8,13 +8,19 @@ importing the catalogue costs the web tier nothing; a run imports its `impl` mod
 # Catalogue order (design/demos.md §0), not alphabetical:
 # isort: off
 import demos.specs.few_step_samplers  # noqa: F401  D1
+import demos.specs.short_conv_mqar  # noqa: F401  D4
 import demos.specs.bf16_rounding  # noqa: F401  D5
 import demos.specs.kv_cache  # noqa: F401  D7
 
 # isort: on
 from demos.base import REGISTRY, Demo
 
-ORDER = ("diffusion.few_step_samplers", "attention.bf16_rounding", "attention.kv_cache")
+ORDER = (
+    "diffusion.few_step_samplers",
+    "attention.short_conv_mqar",
+    "attention.bf16_rounding",
+    "attention.kv_cache",
+)
 
 
 def get(key: str) -> type[Demo]:

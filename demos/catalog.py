@@ -11,6 +11,7 @@ import demos.specs.few_step_samplers  # noqa: F401  D1
 import demos.specs.short_conv_mqar  # noqa: F401  D4
 import demos.specs.bf16_rounding  # noqa: F401  D5
 import demos.specs.kv_cache  # noqa: F401  D7
+import demos.specs.transformer_vq  # noqa: F401  D10
 
 # isort: on
 from demos.base import REGISTRY, Demo
@@ -20,6 +21,7 @@ ORDER = (
     "attention.short_conv_mqar",
     "attention.bf16_rounding",
     "attention.kv_cache",
+    "attention.transformer_vq",
 )
 
 

@@ -24,6 +24,7 @@ from demos.attention.naive import attention_naive
 from demos.attention.variants import decode_sdpa
 from demos.base import DemoParamsInvalid, Size, check_result, validate_params
 from demos.specs.bf16_rounding import FULL, Bf16Rounding
+from tests.demos.smoke_seeds import SEEDS, assert_valid_and_passed, run_smoke_seeds
 
 GRID = [(t, gap, fix) for t in (1, 2, 3) for gap in (6.0, 18.0, 40.0) for fix in (False, True)]
 
@@ -130,22 +131,18 @@ def test_sdpa_rows_report_every_backend_or_its_error():
 
 @pytest.fixture(scope="module")
 def smoke_runs():
-    """The smoke run at seeds 0-4 (each evaluates 5 seeds inside; one thread, as smoke pins)."""
-    demo = Bf16Rounding()
-    return {s: demo.run(validate_params(Bf16Rounding, {"seed": s}, "smoke"), "smoke")
-            for s in range(5)}  # fmt: skip
+    """The smoke run at seeds 0-4 (one thread, as the smoke size pins)."""
+    return run_smoke_seeds(Bf16Rounding)
 
 
-@pytest.mark.parametrize("seed", range(5))
+@pytest.mark.parametrize("seed", SEEDS)
 def test_smoke_claims(smoke_runs, seed):
     result = smoke_runs[seed]
-    check_result(result)
-    assert "comparison" in result["tables"]
+    assert_valid_and_passed(result, ("configurations", "sdpa_backends"))
     assert {c["name"] for c in result["checks"]} == {
         "bias_two_ties", "fix_removes_bias", "single_max_unbiased", "gap40_unbiased",
         "ties_up_model",
     }  # fmt: skip
-    assert all(c["passed"] for c in result["checks"]), result["checks"]
     assert all(len(c["seeds"]) == 5 for c in result["checks"])
     s = result["summary"]
     assert s["z_t2_g18"] > 20 and abs(s["mean_t2_g18"] / s["theory_t2_g18"] - 1) < 0.25

@@ -16,6 +16,7 @@ from demos.attention.mqar import OneLayer, Task, mqar_batch, short_conv, short_c
 from demos.attention.short_conv_mqar import chance_bound
 from demos.base import DemoParamsInvalid, Size, check_result, validate_params
 from demos.specs.short_conv_mqar import FULL, ShortConvMQAR
+from tests.demos.smoke_seeds import SEEDS, assert_valid_and_passed, run_smoke_seeds
 
 SHAPES = [(1, 1, 4), (2, 7, 8), (3, 24, 32), (2, 64, 16)]  # (B, T, d)
 
@@ -120,18 +121,13 @@ def test_chance_bound():
 @pytest.fixture(scope="module")
 def smoke_runs():
     """The smoke run at seeds 0-4 (one thread, as the smoke size pins)."""
-    demo = ShortConvMQAR()
-    return {
-        s: demo.run(validate_params(ShortConvMQAR, {"seed": s}, "smoke"), "smoke") for s in range(5)
-    }
+    return run_smoke_seeds(ShortConvMQAR)
 
 
-@pytest.mark.parametrize("seed", range(5))
+@pytest.mark.parametrize("seed", SEEDS)
 def test_smoke_claims(smoke_runs, seed):
     result = smoke_runs[seed]
-    check_result(result)
-    assert "comparison" in result["tables"] and "conv_kernels" in result["tables"]
-    assert all(c["passed"] for c in result["checks"]), result["checks"]
+    assert_valid_and_passed(result, ("conv_kernels",))
     s = result["summary"]
     assert s["acc_deltanet_N8_noconv"] <= 1.5 / 8 + 0.1
     assert s["acc_deltanet_N8_conv"] >= 0.8

@@ -10,7 +10,10 @@ importing the catalogue costs the web tier nothing; a run imports its `impl` mod
 import demos.specs.few_step_samplers  # noqa: F401  D1
 import demos.specs.jit_xpred  # noqa: F401  D2
 import demos.specs.meanflow  # noqa: F401  D3
+import demos.specs.short_conv_mqar  # noqa: F401  D4
+import demos.specs.bf16_rounding  # noqa: F401  D5
 import demos.specs.kv_cache  # noqa: F401  D7
+import demos.specs.transformer_vq  # noqa: F401  D10
 
 # isort: on
 from demos.base import REGISTRY, Demo
@@ -19,7 +22,10 @@ ORDER = (
     "diffusion.few_step_samplers",
     "diffusion.jit_xpred",
     "diffusion.meanflow",
+    "attention.short_conv_mqar",
+    "attention.bf16_rounding",
     "attention.kv_cache",
+    "attention.transformer_vq",
 )
 
 

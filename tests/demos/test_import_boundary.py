@@ -4,6 +4,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from demos import catalog
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

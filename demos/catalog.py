@@ -9,11 +9,12 @@ importing the catalogue costs the web tier nothing; a run imports its `impl` mod
 # isort: off
 import demos.specs.few_step_samplers  # noqa: F401  D1
 import demos.specs.kv_cache  # noqa: F401  D7
+import demos.specs.mup_coord  # noqa: F401  D12
 
 # isort: on
 from demos.base import REGISTRY, Demo
 
-ORDER = ("diffusion.few_step_samplers", "attention.kv_cache")
+ORDER = ("diffusion.few_step_samplers", "attention.kv_cache", "optim.mup_coord")
 
 
 def get(key: str) -> type[Demo]:

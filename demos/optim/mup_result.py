@@ -15,9 +15,9 @@ SP_MIN, FLAT_MAX = 0.5, {"mup": 0.35, "spectral": 0.2}
 MUP_SHIFT_MAX, SP_SHIFT_MIN = 2.0, 4.0  # full-size transfer thresholds (not measured: no GPU)
 PAPER_SLOPE = {"sp": "1", "mup": "0", "spectral": "0"}
 PAPER_SOURCE = {
-    "sp": "implied by arXiv:2203.03466, Table 3 (SP column, Adam)",
-    "mup": "implied by arXiv:2203.03466, Table 3 (muP, Adam)",
-    "spectral": "implied by arXiv:2310.17813 (spectral scaling of dW)",
+    "sp": "implied by 2203.03466, Table 3 (SP)",
+    "mup": "implied by 2203.03466, Table 3",
+    "spectral": "implied by 2310.17813",
 }
 
 
@@ -50,32 +50,33 @@ def _mean(coord_w: dict, step: int | None, layer: str) -> float:
     return values.mean().item()
 
 
-def _plot(kind: str, x_label: str, y_label: str, lines: dict) -> dict[str, Any]:
-    """A `series` entry (design/demos.md §2.5)."""
-    return {"kind": kind, "x_label": x_label, "y_label": y_label, "lines": lines}
+def _plot(title: str, x_label: str, y_label: str, lines: dict) -> dict[str, Any]:
+    """A log-log `series` entry (design/demos.md §2.5) with its caption."""
+    return {"kind": "loglog", "title": title, "x_label": x_label, "y_label": y_label,
+            "lines": lines}  # fmt: skip
 
 
 def _series(coord: dict, transfer: dict, dims: dict) -> dict[str, Any]:
-    """Coordinate-check plots (one per rule, plus the claim's layer across rules) and LR curves."""
+    """Coordinate-check plots (the claim's layer across rules, then one per rule) and LR curves."""
     widths = list(dims["widths"])
-    steps = list(dims["record_steps"])
+    last = max(dims["record_steps"])
     x_label = "width n (hidden units)"
+
+    def line(rule: str, step: int | None, layer: str) -> dict[str, list]:
+        return {"x": widths, "y": [_mean(coord[rule][w], step, layer) for w in widths]}
+
     series = {
-        "last_hidden_change": _plot("loglog", x_label, "RMS change of h3 after one step",
-            {RULE_LABELS[r]: {"x": widths, "y": [_mean(coord[r][w], CLAIM_STEP, "h3")
-                                                 for w in widths]} for r in RULES}),
+        "last_hidden_change": _plot(
+            "Last hidden layer: RMS of one step's change against width (the claim)", x_label,
+            "RMS change of h3 after step 1", {RULE_LABELS[r]: line(r, 1, "h3") for r in RULES}),
     }  # fmt: skip
     for rule in RULES:
-        lines = {
-            f"{layer} change, step {t}": {"x": widths, "y": [_mean(coord[rule][w], t, layer)
-                                                             for w in widths]}
-            for t in steps for layer in LAYERS
-        }  # fmt: skip
-        lines["h3 at init"] = {
-            "x": widths,
-            "y": [_mean(coord[rule][w], None, "h3") for w in widths],
-        }
-        series[f"coord_{rule}"] = _plot("loglog", x_label, f"RMS, {RULE_LABELS[rule]}", lines)
+        lines = {f"{layer}, change after step 1": line(rule, 1, layer) for layer in LAYERS}
+        lines[f"h3, change after step {last}"] = line(rule, last, "h3")
+        lines["h3 at init (the activation itself)"] = line(rule, None, "h3")
+        series[f"coord_{rule}"] = _plot(
+            f"Coordinate check, {RULE_LABELS[rule]}", x_label, "RMS over units and inputs", lines
+        )
     for rule, curves in transfer.items():
         lrs = list(dims["transfer_lrs_spectral" if rule == "spectral" else "transfer_lrs"])
         lines = {}
@@ -83,8 +84,9 @@ def _series(coord: dict, transfer: dict, dims: dict) -> dict[str, Any]:
             pts = [(lr, v) for lr, v in zip(lrs, losses) if v is not None]
             lines[f"n = {width}"] = {"x": [p[0] for p in pts], "y": [p[1] for p in pts]}
         series[f"transfer_{rule}"] = _plot(
-            "loglog", "learning rate", f"eval MSE after training, {RULE_LABELS[rule]}", lines
-        )
+            f"Learning-rate transfer, {RULE_LABELS[rule]}", "learning rate",
+            "eval MSE after training", lines,
+        )  # fmt: skip
     return series
 
 
@@ -94,14 +96,14 @@ def _checks(per_rule: dict[str, dict[int, float]], shifts: dict[str, float | Non
     checks = [
         seed_check("slope_sp", f"SP + Adam: the last hidden layer's change ({at}) grows with "
                    "width", f"log-log slope >= {SP_MIN} on every seed",
-                   {s: (v, v >= SP_MIN) for s, v in per_rule["sp"].items()}),
+                   {s: (round(v, 3), v >= SP_MIN) for s, v in per_rule["sp"].items()}),
     ]  # fmt: skip
     for rule in ("mup", "spectral"):
         checks.append(
             seed_check(f"slope_{rule}", f"{RULE_LABELS[rule]}: the last hidden layer's change "
                        f"({at}) is flat in width",
                        f"|log-log slope| <= {FLAT_MAX[rule]} on every seed",
-                       {s: (v, abs(v) <= FLAT_MAX[rule]) for s, v in per_rule[rule].items()})
+                       {s: (round(v, 3), abs(v) <= FLAT_MAX[rule]) for s, v in per_rule[rule].items()})
         )  # fmt: skip
     if shifts:
         mup, sp = shifts.get("mup"), shifts.get("sp")
@@ -119,23 +121,24 @@ def _comparison(per_rule: dict, shifts: dict[str, float | None]) -> dict[str, An
     rows = []
     for rule in RULES:
         vals = list(per_rule[rule].values())
-        rows.append([RULE_LABELS[rule], "slope of RMS(dh3) vs width", PAPER_SLOPE[rule],
-                     PAPER_SOURCE[rule], round(statistics.mean(vals), 3),
-                     f"{min(vals):.2f} to {max(vals):.2f}"])  # fmt: skip
+        rows.append([RULE_LABELS[rule], "slope of dh3 vs width", PAPER_SLOPE[rule],
+                     round(statistics.mean(vals), 2), f"{min(vals):.2f} to {max(vals):.2f}",
+                     PAPER_SOURCE[rule]])  # fmt: skip
     paper_shift = {"sp": "drifts", "mup": "stable", "spectral": "not reported"}
+    fig1 = "2203.03466, Figure 1 (a plot)"
     for rule in RULES:
         ours = shifts.get(rule) if shifts else None
-        rows.append([RULE_LABELS[rule], "best LR, largest / smallest across widths",
-                     paper_shift[rule], "arXiv:2203.03466, Figure 1 (a plot)" if rule != "spectral"
-                     else "-", round(ours, 2) if ours else ("full size only" if not shifts
-                                                            else None), ""])  # fmt: skip
+        shown = (round(ours, 2) if ours else None) if shifts else "full size only"
+        rows.append([RULE_LABELS[rule], "best-LR shift across widths", paper_shift[rule], shown,
+                     "", fig1 if rule != "spectral" else "-"])  # fmt: skip
     return table(
-        "Width scaling: the paper's exponents and transfer beside ours",
-        ["rule", "quantity", "paper", "source", "ours (mean over seeds)", "ours, seed range"],
+        "Paper vs ours: slopes and LR transfer",
+        ["rule", "quantity", "paper", "ours (mean)", "ours (seed range)", "source"],
         rows,
-        "Slopes: least-squares fit of log RMS(change of the last hidden layer after one step) "
-        "against log width, one per seed (each seed averages 4 models at smoke, 2 at full). The paper prints no slope: 1 and 0 are what its "
-        "scalings imply. Transfer shifts come from the full size (8 rates a factor 2 apart).",
+        "Slope: least-squares fit of log RMS(change of the last hidden layer h3 after one step) "
+        "against log width, one per seed (each seed averages 4 models at smoke, 2 at full). The "
+        "paper prints no slope: 1 and 0 are what its scalings imply. Best-LR shift: largest over "
+        "smallest best learning rate across widths 128-2048 (full size; 8 rates a factor 2 apart).",
     )
 
 

@@ -178,8 +178,8 @@ def test_smoke_claims_hold_on_every_seed(smoke_runs, seed):
 
 def test_params_refused_per_field_with_the_budget_named():
     with pytest.raises(DemoParamsInvalid) as exc:
-        validate_params(MupCoord, {"batch": 2048}, "smoke")
-    assert "1,024" in exc.value.errors["batch"] and "5 s" in exc.value.errors["batch"]
+        validate_params(MupCoord, {"batch": 512}, "smoke")
+    assert "256" in exc.value.errors["batch"] and "5 s" in exc.value.errors["batch"]
     with pytest.raises(DemoParamsInvalid) as exc:
         validate_params(MupCoord, {"transfer_steps": 100}, "smoke")
     assert "transfer_steps" in exc.value.errors

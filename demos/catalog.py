@@ -9,12 +9,18 @@ importing the catalogue costs the web tier nothing; a run imports its `impl` mod
 # isort: off
 import demos.specs.few_step_samplers  # noqa: F401  D1
 import demos.specs.kv_cache  # noqa: F401  D7
+import demos.specs.masked_diffusion  # noqa: F401  D11
 import demos.specs.mup_coord  # noqa: F401  D12
 
 # isort: on
 from demos.base import REGISTRY, Demo
 
-ORDER = ("diffusion.few_step_samplers", "attention.kv_cache", "optim.mup_coord")
+ORDER = (
+    "diffusion.few_step_samplers",
+    "attention.kv_cache",
+    "dlm.masked_diffusion",
+    "optim.mup_coord",
+)
 
 
 def get(key: str) -> type[Demo]:

@@ -13,10 +13,11 @@ from collections.abc import Callable, Sequence
 
 import torch
 
+from demos.common.adam import adam_moments, adam_update
+
 RULES = ("sp", "mup", "spectral")
 RULE_LABELS = {"sp": "SP + Adam", "mup": "muP + Adam", "spectral": "spectral (Muon-scaled)"}
 NS_COEFFS = (3.4445, -4.7750, 2.0315)  # Muon's quintic Newton-Schulz coefficients
-ADAM_BETAS, ADAM_EPS = (0.9, 0.999), 1e-8
 MUON_MOMENTUM = 0.9
 
 Shape = tuple[int, int, str]  # (fan_out, fan_in, kind) with kind in input | hidden | output
@@ -99,19 +100,9 @@ def mse_per_model(out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     return (out - y).square().mean((1, 2))
 
 
-@torch.no_grad()
 def adam_step(weights, grads, state, lr: torch.Tensor, mults: Sequence[float], t: int) -> None:
-    """Adam (Kingma and Ba, Alg. 1) on every stack, learning rate lr[m] * mults[layer].
-
-    state: per layer a (first moment, second moment) pair of zeros-initialised stacks.
-    """
-    b1, b2 = ADAM_BETAS
-    for w, g, (m, v), mult in zip(weights, grads, state, mults):
-        m.mul_(b1).add_(g, alpha=1 - b1)
-        v.mul_(b2).addcmul_(g, g, value=1 - b2)
-        denom = (v / (1 - b2**t)).sqrt_().add_(ADAM_EPS)
-        step = (lr * mult / (1 - b1**t)).view(-1, 1, 1)  # (M, 1, 1)
-        w.sub_(step * m / denom)
+    """Adam on every stack, learning rate lr[m] * mults[layer]; state from adam_moments()."""
+    adam_update(weights, grads, state, [(lr * mult).view(-1, 1, 1) for mult in mults], t)
 
 
 def newton_schulz(g: torch.Tensor, steps: int = 5) -> torch.Tensor:
@@ -169,7 +160,7 @@ def make_stepper(rule: str, weights: list[torch.Tensor]) -> Callable:
     if rule == "spectral":
         bufs = [torch.zeros_like(w) for w in weights]
         return lambda grads, lr, mults, t: spectral_step(weights, grads, bufs, lr, mults)
-    state = [(torch.zeros_like(w), torch.zeros_like(w)) for w in weights]
+    state = adam_moments(weights)
     return lambda grads, lr, mults, t: adam_step(weights, grads, state, lr, mults, t)
 
 

@@ -74,7 +74,7 @@ def bd3_terms(model, x0, mask_id: int, block: int, t_tok, masked) -> torch.Tenso
 def bd3_terms_reference(model, x0, mask_id: int, block: int, t_tok, masked) -> torch.Tensor:
     """The same bound block by block: [clean blocks < b ; noisy block b] under a block-causal mask."""
     b, length = x0.shape
-    total = torch.zeros(b, device=x0.device)
+    total = torch.zeros(b, device=x0.device, dtype=t_tok.dtype)
     for start in range(0, length, block):
         end = start + block
         tokens = torch.cat([x0[:, :start], torch.where(masked, mask_id, x0)[:, start:end]], 1)

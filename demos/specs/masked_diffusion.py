@@ -32,26 +32,27 @@ FULL_DIMS["likelihood"] = {"layers": 2, "heads": 4, "d": 128, "states": 32, "alp
                            "mc_samples": 128}  # fmt: skip
 
 ANCHOR_REVERSAL = table(
-    "LLaDA: reversal poem completion (as quoted in the design; not verified here)",
+    "LLaDA: poem completion accuracy (%)",
     ["model", "forward", "reversal", "source"],
     [
-        ["GPT-4o", "not verified", "34.3", "arXiv:2502.09992 (via design/demos.md D11)"],
-        ["LLaDA 8B Instruct", "not verified", "42.4", "arXiv:2502.09992 (via design/demos.md D11)"],
+        ["GPT-4o", "not verified", "34.3", "arXiv:2502.09992"],
+        ["LLaDA 8B Instruct", "not verified", "42.4", "arXiv:2502.09992"],
     ],
-    "Accuracy (%) at completing the previous line of a Chinese poem from the next (reversal) "
-    "and the next from the previous (forward). The forward column could not be checked against "
-    "the paper in this session, so it is not quoted.",
+    "Completing the previous line of a Chinese poem from the next (reversal) and the next from "
+    "the previous (forward). Quoted from design/demos.md D11, not checked against the paper in "
+    "this session; the forward column could not be checked at all, so it is not quoted.",
 )
 ANCHOR_LIKELIHOOD = table(
-    "BD3-LM and SEDD: likelihood (as quoted in the design; not verified here)",
+    "BD3-LM and SEDD: likelihood",
     ["model", "LM1B perplexity", "source"],
     [
-        ["autoregressive", "22.83", "arXiv:2503.09573 (via design/demos.md D11)"],
-        ["BD3-LM, L' = 4", "28.23", "arXiv:2503.09573 (via design/demos.md D11)"],
-        ["MDLM", "31.78", "arXiv:2503.09573 (via design/demos.md D11)"],
+        ["autoregressive", "22.83", "arXiv:2503.09573"],
+        ["BD3-LM, L' = 4", "28.23", "arXiv:2503.09573"],
+        ["MDLM", "31.78", "arXiv:2503.09573"],
         ["SEDD", "25-75 % lower than earlier diffusion LMs", "arXiv:2310.16834, abstract"],
     ],
-    "Lower is better. Block diffusion sits between AR and masked diffusion.",
+    "Lower is better; block diffusion sits between AR and masked diffusion. The perplexities "
+    "are quoted from design/demos.md D11, not checked against the paper in this session.",
 )
 
 

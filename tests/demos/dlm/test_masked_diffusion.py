@@ -27,6 +27,7 @@ from demos.dlm.objectives import (
 )
 from demos.dlm.reversal import bijection, mdm_fill
 from demos.specs.masked_diffusion import FULL_DIMS, MaskedDiffusion
+from tests.demos import seeds
 
 SEEDS = [0, 1, 2, 3, 4]
 GRID = [(8, 1), (8, 2), (8, 4), (8, 8), (6, 3)]
@@ -35,16 +36,7 @@ GRID = [(8, 1), (8, 2), (8, 4), (8, 8), (6, 3)]
 @pytest.fixture(scope="module")
 def smoke_runs():
     """One smoke run per seed 0-4 (one thread, as the size pins); shared by the claim tests."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        demo = MaskedDiffusion()
-        return {
-            s: demo.run(validate_params(MaskedDiffusion, {"seed": s}, "smoke"), "smoke")
-            for s in SEEDS
-        }
-    finally:
-        torch.set_num_threads(before)
+    return seeds.smoke_runs(MaskedDiffusion, SEEDS)
 
 
 def _tiny_model(vocab=6, length=8, seed=0):
@@ -218,8 +210,4 @@ def test_full_code_path_on_cpu_with_tiny_dims(monkeypatch):
 
 @pytest.mark.gpu
 def test_full_size_on_gpu():
-    result = MaskedDiffusion().run(validate_params(MaskedDiffusion, {}, "full"), "full")
-    check_result(result)
-    assert result["env"]["device"] == "cuda"
-    assert all(c["passed"] for c in result["checks"]), result["checks"]
-    assert result["timings"]["total_s"] < 60
+    seeds.assert_full_size_on_gpu(MaskedDiffusion)

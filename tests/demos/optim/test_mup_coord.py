@@ -23,6 +23,7 @@ from demos.optim.mup import (
 )
 from demos.optim.mup_result import best_lr_shift
 from demos.specs.mup_coord import FULL_DIMS, MupCoord
+from tests.demos import seeds
 
 SEEDS = [0, 1, 2, 3, 4]
 
@@ -34,15 +35,7 @@ def _gens(n, offset=0):
 @pytest.fixture(scope="module")
 def smoke_runs():
     """One smoke run per seed 0-4 (one thread, as the size pins); shared by the claim tests."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        return {
-            s: MupCoord().run(validate_params(MupCoord, {"seed": s}, "smoke"), "smoke")
-            for s in SEEDS
-        }
-    finally:
-        torch.set_num_threads(before)
+    return seeds.smoke_runs(MupCoord, SEEDS)
 
 
 @pytest.mark.parametrize("width", [8, 16], ids=lambda w: f"n{w}")
@@ -215,8 +208,4 @@ def test_full_code_path_on_cpu_with_tiny_dims(monkeypatch):
 
 @pytest.mark.gpu
 def test_full_size_on_gpu():
-    result = MupCoord().run(validate_params(MupCoord, {}, "full"), "full")
-    check_result(result)
-    assert result["env"]["device"] == "cuda"
-    assert all(c["passed"] for c in result["checks"]), result["checks"]
-    assert result["timings"]["total_s"] < 60
+    seeds.assert_full_size_on_gpu(MupCoord)

@@ -105,18 +105,20 @@ def adam_step(weights, grads, state, lr: torch.Tensor, mults: Sequence[float], t
     adam_update(weights, grads, state, [(lr * mult).view(-1, 1, 1) for mult in mults], t)
 
 
-def newton_schulz(g: torch.Tensor, steps: int = 5) -> torch.Tensor:
+def newton_schulz(g: torch.Tensor, steps: int = 5, dtype: torch.dtype | None = None):
     """Muon's quintic Newton-Schulz iteration: about U V^T of each (fan_out, fan_in) matrix.
 
     X <- a X + (b A + c A^2) X with A = X X^T, after X = G / ||G||_F; wide form inside.
+    `dtype`: the iteration's precision (Muon runs it in bfloat16 on GPUs; None keeps g's).
     """
     a, b, c = NS_COEFFS
     tall = g.shape[-2] > g.shape[-1]
     x = g.transpose(-2, -1) if tall else g  # (M, short, long)
-    x = x / (x.norm(dim=(-2, -1), keepdim=True) + 1e-7)
+    x = (x / (x.norm(dim=(-2, -1), keepdim=True) + 1e-7)).to(dtype or g.dtype)
     for _ in range(steps):
         s = x @ x.transpose(-2, -1)  # (M, short, short)
         x = a * x + (b * s + c * s @ s) @ x
+    x = x.to(g.dtype)
     return x.transpose(-2, -1) if tall else x
 
 
@@ -131,11 +133,11 @@ def newton_schulz_reference(g: torch.Tensor, steps: int = 5) -> torch.Tensor:
 
 
 @torch.no_grad()
-def spectral_step(weights, grads, bufs, lr: torch.Tensor, mults: Sequence[float]) -> None:
+def spectral_step(weights, grads, bufs, lr: torch.Tensor, mults: Sequence[float], ns_dtype=None):
     """Muon-scaled step: momentum, Newton-Schulz, then spectral size lr[m] * sqrt(fo/fi)."""
     for w, g, buf, mult in zip(weights, grads, bufs, mults):
         buf.mul_(MUON_MOMENTUM).add_(g)
-        w.sub_((lr * mult).view(-1, 1, 1) * newton_schulz(buf))
+        w.sub_((lr * mult).view(-1, 1, 1) * newton_schulz(buf, dtype=ns_dtype))
 
 
 def teacher(gens: Sequence[torch.Generator], d_in: int, d_out: int, device: str, hidden: int = 64):
@@ -155,11 +157,11 @@ def inputs(gens: Sequence[torch.Generator], batch: int, d_in: int, device: str) 
     return torch.stack([torch.randn(batch, d_in, generator=g, device=device) for g in gens])
 
 
-def make_stepper(rule: str, weights: list[torch.Tensor]) -> Callable:
+def make_stepper(rule: str, weights: list[torch.Tensor], ns_dtype=None) -> Callable:
     """The optimiser of a rule as step(grads, lr, mults, t): Adam for SP and muP, Muon-scaled else."""
     if rule == "spectral":
         bufs = [torch.zeros_like(w) for w in weights]
-        return lambda grads, lr, mults, t: spectral_step(weights, grads, bufs, lr, mults)
+        return lambda grads, lr, mults, t: spectral_step(weights, grads, bufs, lr, mults, ns_dtype)
     state = adam_moments(weights)
     return lambda grads, lr, mults, t: adam_step(weights, grads, state, lr, mults, t)
 
@@ -172,9 +174,10 @@ def train(
     batches: Callable[[int], tuple[torch.Tensor, torch.Tensor]],
     steps: int,
     after_step: Callable[[int, torch.Tensor], None] | None = None,
+    ns_dtype: torch.dtype | None = None,
 ) -> None:
     """`steps` optimiser steps on the MSE of every stacked model; after_step(t, losses (M,))."""
-    step = make_stepper(rule, weights)
+    step = make_stepper(rule, weights, ns_dtype)
     for t in range(1, steps + 1):
         x, y = batches(t)
         params = [w.requires_grad_() for w in weights]

@@ -45,6 +45,11 @@ def _gens(seeds: list[int], stream: int, dev: str, replicas: int = 1) -> list[to
     ]
 
 
+def _ns_dtype(dims: dict) -> torch.dtype | None:
+    """Newton-Schulz precision: bfloat16 at full size on the GPU, as Muon runs it."""
+    return getattr(torch, dims["ns_dtype"]) if dims.get("ns_dtype") else None
+
+
 def coordinate_check(
     rule: str, width: int, seeds: list[int], dims: dict, params: dict, dev: str
 ) -> dict[str, Any]:
@@ -83,7 +88,8 @@ def coordinate_check(
         if t in dims["record_steps"]:
             change[t] = {n: per_seed(a - a0) for n, a, a0 in zip(LAYERS, acts(), init)}
 
-    train(rule, weights, mults, lr.to(dev), batches, max(dims["record_steps"]), record)
+    steps = max(dims["record_steps"])
+    train(rule, weights, mults, lr.to(dev), batches, steps, record, _ns_dtype(dims))
     return {"init": {n: per_seed(a) for n, a in zip(LAYERS, init)}, "change": change}
 
 
@@ -105,7 +111,7 @@ def lr_transfer(
         return x.expand(m, -1, -1), target(x).expand(m, -1, -1)  # same batch for every lr
 
     lr = torch.tensor(lrs, device=dev)
-    train(rule, weights, mults, lr, batches, params["transfer_steps"])
+    train(rule, weights, mults, lr, batches, params["transfer_steps"], None, _ns_dtype(dims))
     with torch.no_grad():
         x = x_eval.expand(m, -1, -1)
         losses = mse_per_model(forward(weights, x)[0], target(x_eval).expand(m, -1, -1))

@@ -27,6 +27,7 @@ FULL_DIMS |= {
     "replicas": 2,
     "transfer_widths": (128, 512, 2048),
 }
+FULL_DIMS["ns_dtype"] = "bfloat16"  # Newton-Schulz as Muon runs it; float32 at smoke (CPU)
 FULL_DIMS["transfer_lrs"] = tuple(2.0**k for k in range(-13, -5))  # 1.2e-4 .. 1.6e-2 (Adam)
 FULL_DIMS["transfer_lrs_spectral"] = tuple(2.0**k for k in range(-8, 0))  # 3.9e-3 .. 0.5
 
@@ -116,7 +117,8 @@ class MupCoord(Demo):
         "32-256 its change still falls a little with width (finite-width corrections), hence "
         "the looser 0.35 bound for muP.",
         "The spectral rule uses Muon's 5-step quintic Newton-Schulz, which brings singular "
-        "values near 1, not exactly to 1; momentum 0.9, no Nesterov, no weight decay.",
+        "values near 1, not exactly to 1, in float32 at smoke and bfloat16 at full size (as "
+        "Muon runs it on GPUs); momentum 0.9, no Nesterov, no weight decay.",
         "Learning-rate transfer (full size) uses one seed, 8 rates a factor 2 apart: a shift "
         "is resolved only to a factor 2, and a best rate at the grid's edge bounds the shift.",
     )

@@ -85,6 +85,11 @@ def test_newton_schulz_brings_singular_values_near_one():
     s = torch.linalg.svdvals(newton_schulz(g[None])[0])
     assert 0.6 < s.min() and s.max() < 1.25  # Muon's quintic: about 0.7 to 1.2, not exactly 1
     assert torch.equal(newton_schulz(torch.zeros(1, 4, 3)), torch.zeros(1, 4, 3))
+    # in bfloat16 (the full size, as Muon runs it) the result keeps g's dtype and stays close
+    low = newton_schulz(g[None].float(), dtype=torch.bfloat16)[0]
+    assert low.dtype == torch.float32
+    s16 = torch.linalg.svdvals(low.double())
+    assert 0.5 < s16.min() and s16.max() < 1.4
 
 
 def test_spectral_step_has_the_target_spectral_norm_order():

@@ -8,7 +8,7 @@ from typing import Any
 
 from demos.base import Claim, Demo, DemoParamsInvalid, Param, Size, register, table
 
-SMOKE_BATCH_MAX = 256  # CPU inside run, 1 thread: batch 64 2.8 s, 256 (measured below), 1,024 6.7 s
+SMOKE_BATCH_MAX = 256  # CPU inside run, 1 thread, measured: batch 64 2.8 s, 256 3.5 s, 1,024 6.7 s
 FULL_WORK_MAX = 512 * 600  # batch x transfer steps at full: an estimate, not measured on a GPU
 
 SMOKE_DIMS = {"widths": (32, 64, 128, 256), "record_steps": (1, 3), "base_width": 32}

@@ -57,8 +57,10 @@ def reversal_part(params: dict, cfg: dict, dev: str, progress: Progress, stage: 
         else:
             loss_fn, batch = (lambda x, m=model, g=g: mdm_loss(m, x, mask_id, g)), cfg["mdm_batch"]
 
-        def log(step: int, kind=kind) -> None:
-            if (step + 1) % LOG_EVERY == 0:
+        every = max(LOG_EVERY, steps // 20)  # about 20 progress calls per model
+
+        def log(step: int, kind=kind, every=every) -> None:
+            if (step + 1) % every == 0:
                 progress(step + 1, steps, f"{stage}: training the {kind.upper()} model")
 
         curve_fn = _recording(loss_fn, curve)

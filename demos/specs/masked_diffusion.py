@@ -28,7 +28,7 @@ FULL_DIMS["reversal"] = {
 }
 FULL_DIMS["likelihood"] = {"layers": 2, "heads": 4, "d": 128, "states": 32, "alpha": 0.2,
                            "length": 64, "blocks": (4, 16), "steps": 1500, "lr": 0.001,
-                           "batch": 128, "train_sequences": 50_000, "eval_sequences": 256,
+                           "batch": 128, "train_sequences": 20_000, "eval_sequences": 256,
                            "mc_samples": 128}  # fmt: skip
 
 ANCHOR_REVERSAL = table(

@@ -169,7 +169,9 @@ def test_smoke_claims_hold_on_every_seed(smoke_runs, seed):
     assert s["rms_change_h3_sp_n256"] > 3 * s["rms_change_h3_sp_n32"]
     assert s["rms_change_h3_spectral_n256"] < 1.5 * s["rms_change_h3_spectral_n32"]
     comparison = result["tables"]["comparison"]
-    assert comparison["rows"][0][2] == "1" and "Table 3" in comparison["rows"][0][3]
+    sp_row = comparison["rows"][0]
+    assert sp_row[2] == "1" and "Table 3" in sp_row[5]
+    assert sp_row[3] == round(s["slope_sp_mean"], 2)
     for check in result["checks"]:
         assert [e["seed"] for e in check["seeds"]] == list(range(seed, seed + 5))
 

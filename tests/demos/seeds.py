@@ -26,3 +26,11 @@ def assert_full_size_on_gpu(demo_cls) -> dict:
     assert all(c["passed"] for c in result["checks"]), result["checks"]
     assert result["timings"]["total_s"] < demo_cls.sizes["full"].budget_s
     return result
+
+
+def assert_all_checks_pass(result: dict) -> dict:
+    """The result is valid and every claim check holds; returns its summary."""
+    check_result(result)
+    failed = [c for c in result["checks"] if not c["passed"]]
+    assert not failed, failed
+    return result["summary"]

@@ -153,10 +153,8 @@ def test_adam_update_matches_torch_adam_with_other_betas():
 @pytest.mark.parametrize("seed", SEEDS)
 def test_smoke_claims_hold_on_every_seed(smoke_runs, seed):
     result = smoke_runs[seed]
-    check_result(result)
-    failed = [c for c in result["checks"] if not c["passed"]]
-    assert not failed, failed
-    s = result["summary"]
+    summary = seeds.assert_all_checks_pass(result)
+    s = summary
     assert s["facts"] == 48 and s["steps"] == 150 and result["env"]["threads"] == 1
     assert s["ar_forward_accuracy"] >= 0.9 and s["ar_reversal_accuracy"] <= 0.1
     assert s["mdm_forward_accuracy"] >= 0.9 and s["mdm_reversal_accuracy"] >= 0.9

@@ -156,11 +156,9 @@ def test_best_lr_shift():
 @pytest.mark.parametrize("seed", SEEDS)
 def test_smoke_claims_hold_on_every_seed(smoke_runs, seed):
     result = smoke_runs[seed]
-    check_result(result)
-    failed = [c for c in result["checks"] if not c["passed"]]
-    assert not failed, failed
+    summary = seeds.assert_all_checks_pass(result)
     assert {c["name"] for c in result["checks"]} == {"slope_sp", "slope_mup", "slope_spectral"}
-    s = result["summary"]
+    s = summary
     assert s["seeds"] == 5 and result["env"]["threads"] == 1
     assert s["slope_sp_min"] >= 0.5
     assert max(abs(s["slope_mup_min"]), abs(s["slope_mup_max"])) <= 0.35

@@ -14,6 +14,8 @@ import demos.specs.short_conv_mqar  # noqa: F401  D4
 import demos.specs.bf16_rounding  # noqa: F401  D5
 import demos.specs.kv_cache  # noqa: F401  D7
 import demos.specs.transformer_vq  # noqa: F401  D10
+import demos.specs.masked_diffusion  # noqa: F401  D11
+import demos.specs.mup_coord  # noqa: F401  D12
 
 # isort: on
 from demos.base import REGISTRY, Demo
@@ -26,6 +28,8 @@ ORDER = (
     "attention.bf16_rounding",
     "attention.kv_cache",
     "attention.transformer_vq",
+    "dlm.masked_diffusion",
+    "optim.mup_coord",
 )
 
 

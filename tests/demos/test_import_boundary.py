@@ -4,8 +4,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-from demos import catalog
-
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -8,12 +8,13 @@ importing the catalogue costs the web tier nothing; a run imports its `impl` mod
 # Catalogue order (design/demos.md §0), not alphabetical:
 # isort: off
 import demos.specs.few_step_samplers  # noqa: F401  D1
+import demos.specs.newton_schulz  # noqa: F401  D6
 import demos.specs.kv_cache  # noqa: F401  D7
 
 # isort: on
 from demos.base import REGISTRY, Demo
 
-ORDER = ("diffusion.few_step_samplers", "attention.kv_cache")
+ORDER = ("diffusion.few_step_samplers", "optim.newton_schulz", "attention.kv_cache")
 
 
 def get(key: str) -> type[Demo]:

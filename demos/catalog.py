@@ -10,11 +10,12 @@ importing the catalogue costs the web tier nothing; a run imports its `impl` mod
 import demos.specs.few_step_samplers  # noqa: F401  D1
 import demos.specs.newton_schulz  # noqa: F401  D6
 import demos.specs.kv_cache  # noqa: F401  D7
+import demos.specs.hippo  # noqa: F401  D8
 
 # isort: on
 from demos.base import REGISTRY, Demo
 
-ORDER = ("diffusion.few_step_samplers", "optim.newton_schulz", "attention.kv_cache")
+ORDER = ("diffusion.few_step_samplers", "optim.newton_schulz", "attention.kv_cache", "ssm.hippo")
 
 
 def get(key: str) -> type[Demo]:

@@ -11,11 +11,12 @@ import demos.specs.few_step_samplers  # noqa: F401  D1
 import demos.specs.newton_schulz  # noqa: F401  D6
 import demos.specs.kv_cache  # noqa: F401  D7
 import demos.specs.hippo  # noqa: F401  D8
+import demos.specs.diveq  # noqa: F401  D9
 
 # isort: on
 from demos.base import REGISTRY, Demo
 
-ORDER = ("diffusion.few_step_samplers", "optim.newton_schulz", "attention.kv_cache", "ssm.hippo")
+ORDER = ("diffusion.few_step_samplers", "optim.newton_schulz", "attention.kv_cache", "ssm.hippo", "vq.diveq")
 
 
 def get(key: str) -> type[Demo]:

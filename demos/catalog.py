@@ -16,7 +16,13 @@ import demos.specs.diveq  # noqa: F401  D9
 # isort: on
 from demos.base import REGISTRY, Demo
 
-ORDER = ("diffusion.few_step_samplers", "optim.newton_schulz", "attention.kv_cache", "ssm.hippo", "vq.diveq")
+ORDER = (
+    "diffusion.few_step_samplers",
+    "optim.newton_schulz",
+    "attention.kv_cache",
+    "ssm.hippo",
+    "vq.diveq",
+)
 
 
 def get(key: str) -> type[Demo]:

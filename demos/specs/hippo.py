@@ -31,7 +31,7 @@ ANCHORS = table(
         ["S4, Path-X (length 16,384)", "solved (first model to do so)",
          "arXiv:2111.00396, abstract"],
     ],
-    "LegS's scale invariance is a theorem of the paper (Prop. 3); the accuracies need training.",
+    "LegS's scale invariance is proved in the paper; the accuracies need training.",
 )  # fmt: skip
 
 

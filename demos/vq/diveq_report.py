@@ -14,12 +14,12 @@ def checks(m: dict[str, Any], size: str) -> list[dict[str, Any]]:
     seeds, runs, K = m["seeds"], m["runs"], m["dims"]["K"]
     ste, dv = runs["ste"], runs["diveq"]
     n = len(seeds)
+    on = f"on seed {seeds[0]} (one per run at this size)" if n == 1 else f"on each of {n} seeds"
     if size == "smoke":
         return [
             seed_check(
                 "diveq_uses_more_codes",
-                f"DiVeQ uses at least {SMOKE_USED_RATIO:g}x as many codes as STE (K = {K}), on "
-                f"each of {n} seed(s)",
+                f"DiVeQ uses at least {SMOKE_USED_RATIO:g}x as many codes as STE (K = {K}), {on}",
                 f">= {SMOKE_USED_RATIO:g}x",
                 {s: (f"{dv['used'][i]} vs {ste['used'][i]}",
                      dv["used"][i] >= SMOKE_USED_RATIO * ste["used"][i])
@@ -27,8 +27,7 @@ def checks(m: dict[str, Any], size: str) -> list[dict[str, Any]]:
             ),
             seed_check(
                 "diveq_lower_mse",
-                f"DiVeQ's reconstruction MSE below {SMOKE_MSE_RATIO:g}x STE's, on each of {n} "
-                "seed(s)",
+                f"DiVeQ's reconstruction MSE below {SMOKE_MSE_RATIO:g}x STE's, {on}",
                 f"ratio < {SMOKE_MSE_RATIO:g}",
                 {s: (round(dv["mse"][i] / ste["mse"][i], 3),
                      dv["mse"][i] < SMOKE_MSE_RATIO * ste["mse"][i]) for i, s in enumerate(seeds)},
@@ -71,7 +70,7 @@ def series(m: dict[str, Any]) -> dict[str, Any]:
                                             curve),
         "codes_used": _plot("bar", "estimator", f"codes used of {K}",
                             {"codes used": {"x": names, "y": [r["used"][0] for r in runs.values()]}}),
-        "reconstruction_mse": _plot("bar", "estimator", "reconstruction MSE (sum over 32 dims)",
+        "reconstruction_mse": _plot("bar", "estimator", "MSE (sum over 32 dims)",
                                     {"MSE": {"x": names, "y": [r["mse"][0] for r in runs.values()]}}),
     }  # fmt: skip
 
@@ -113,7 +112,7 @@ def tables(m: dict[str, Any]) -> dict[str, Any]:
     kmeans = table(
         f"k-means (Lloyd, {dims['lloyd_iters']} iterations) on DiVeQ's final latents vs DiVeQ's "
         "learned codebook",
-        ["seed", "DiVeQ codebook distortion", "Lloyd distortion", "ratio"],
+        ["seed", "DiVeQ codebook distortion", "Lloyd distortion", "DiVeQ / Lloyd"],
         [[s, round(dv[i], 5), round(lloyd["distortion"][i], 5),
           round(dv[i] / lloyd["distortion"][i], 3)] for i, s in enumerate(seeds)],
         "Distortion = mean squared distance of a latent to its nearest codeword; Lloyd's is "

@@ -6,7 +6,7 @@ import torch
 from demos.base import DemoParamsInvalid, Size, check_result, validate_params
 from demos.specs.diveq import FULL, DiVeQ
 from demos.vq import quantizers as vq
-from demos.vq.diveq import _replace_dead
+from demos.vq.diveq import Adam, _replace_dead
 
 SHAPES = {
     "S1 B5 K3 D2": (1, 5, 3, 2),
@@ -90,6 +90,20 @@ def test_replace_dead_moves_only_unused_codes():
     z = torch.ones(1, 8, 2)
     _replace_dead(cb, counts, z, torch.Generator().manual_seed(0))
     assert torch.equal(cb[0, :2], torch.zeros(2, 2)) and torch.equal(cb[0, 2:], torch.ones(2, 2))
+
+
+def test_adam_matches_torch_optim():
+    ours = [_rand(3, 4).requires_grad_(), _rand(5, seed=1).requires_grad_()]
+    ref = [p.detach().clone().requires_grad_() for p in ours]
+    opt_ours, opt_ref = Adam(ours, lr=1e-2), torch.optim.Adam(ref, lr=1e-2)
+    for step in range(5):
+        for params in (ours, ref):
+            sum((p * (step + 1) + p.square()).sum() for p in params).backward()
+        opt_ours.step()
+        opt_ref.step()
+        opt_ref.zero_grad()
+    assert all(torch.allclose(a, b, atol=1e-12) for a, b in zip(ours, ref))
+    assert all(p.grad is None for p in ours)
 
 
 def test_params_and_budget_limit():

@@ -16,6 +16,7 @@ from demos.optim.newton_schulz import (
     singular_values,
 )
 from demos.specs.newton_schulz import FULL, NewtonSchulz
+from tests.demos.seeded import smoke_runs_one_thread
 
 SHAPES = {"wide 32x96": (32, 96), "tall 80x24": (80, 24), "square 40x40": (40, 40)}
 COEFFS = {"quintic": QUINTIC, "cubic": CUBIC}
@@ -92,15 +93,7 @@ def test_params_and_budget_limit():
 @pytest.fixture(scope="module")
 def smoke_runs():
     """The smoke run at seeds 0..4 on one thread (each run evaluates 5 seeds inside)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        return {
-            s: NewtonSchulz().run(validate_params(NewtonSchulz, {"seed": s}, "smoke"), "smoke")
-            for s in range(5)
-        }
-    finally:
-        torch.set_num_threads(before)
+    return smoke_runs_one_thread(NewtonSchulz)
 
 
 @pytest.mark.parametrize("seed", range(5))

@@ -9,6 +9,7 @@ from demos.base import DemoParamsInvalid, Size, check_result, validate_params
 from demos.specs.hippo import FULL, HiPPO
 from demos.ssm import legendre as leg
 from demos.ssm import s4
+from tests.demos.seeded import smoke_runs_one_thread
 
 F64 = torch.float64
 
@@ -110,13 +111,7 @@ def test_params_and_budget_limit():
 @pytest.fixture(scope="module")
 def smoke_runs():
     """The smoke run at seeds 0..4 on one thread (each run evaluates 5 signals inside)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        return {s: HiPPO().run(validate_params(HiPPO, {"seed": s}, "smoke"), "smoke")
-                for s in range(5)}  # fmt: skip
-    finally:
-        torch.set_num_threads(before)
+    return smoke_runs_one_thread(HiPPO)
 
 
 @pytest.mark.parametrize("seed", range(5))

@@ -7,6 +7,7 @@ from demos.base import DemoParamsInvalid, Size, check_result, validate_params
 from demos.specs.diveq import FULL, DiVeQ
 from demos.vq import quantizers as vq
 from demos.vq.diveq import Adam, _replace_dead
+from tests.demos.seeded import smoke_runs_one_thread
 
 SHAPES = {
     "S1 B5 K3 D2": (1, 5, 3, 2),
@@ -120,13 +121,7 @@ def test_params_and_budget_limit():
 @pytest.fixture(scope="module")
 def smoke_runs():
     """The smoke run at seeds 0..4 on one thread (one seed per run at smoke)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        return {s: DiVeQ().run(validate_params(DiVeQ, {"seed": s}, "smoke"), "smoke")
-                for s in range(5)}  # fmt: skip
-    finally:
-        torch.set_num_threads(before)
+    return smoke_runs_one_thread(DiVeQ)
 
 
 @pytest.mark.parametrize("seed", range(5))

@@ -1,1 +1,1 @@
-"""Optimiser demos: muP's coordinate check and learning-rate transfer (D12), Newton-Schulz (D6)."""
+"""Optimiser demos: Muon's Newton-Schulz orthogonalisation (D6) and muP coordinate checks (D12)."""

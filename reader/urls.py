@@ -9,3 +9,8 @@ urlpatterns = [
     path("", include("reader.urls_export")),
     path("", include("reader.urls_pages")),
 ]
+
+# The site's own error pages; they never read the request body (reader/views/errors.py).
+handler400 = "reader.views.errors.bad_request"
+handler404 = "reader.views.errors.page_not_found"
+handler500 = "reader.views.errors.server_error"

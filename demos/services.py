@@ -5,7 +5,6 @@ cache key; the Celery task only calls demo_run_execute, which owns progress, err
 poison guard.
 """
 
-import hashlib
 import logging
 import time
 import traceback
@@ -14,13 +13,13 @@ from typing import Any
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from demos import catalog, selectors
 from demos.base import DemoParamsInvalid, cache_key, check_result, validate_params
 from demos.models import DemoRun
+from reader import ratelimit
 
 logger = logging.getLogger(__name__)
 
@@ -51,21 +50,10 @@ def time_limits(*, key: str, size: str) -> tuple[int, int]:
 
 
 def _rate_limit_hit(*, client: str) -> None:
-    """Count one new run for `client` in a fixed one-minute window; raise when over the limit."""
-    limit = settings.DEMOS_RUNS_PER_MINUTE
-    if not client or limit <= 0:
-        return
-    window = int(time.time() // 60)
-    digest = hashlib.sha256(client.encode()).hexdigest()[:32]  # never store raw addresses
-    name = f"demos:rate:{digest}:{window}"
-    cache.add(name, 0, timeout=120)
-    try:
-        count = cache.incr(name)
-    except ValueError:  # evicted between add and incr
-        cache.set(name, 1, timeout=120)
-        count = 1
-    if count > limit:
-        raise DemoRateLimited(retry_after=60 - int(time.time()) % 60)
+    """Count one new run for `client` in a one-minute window; raise when over the limit."""
+    decision = ratelimit.hit("demos", client, limit=settings.DEMOS_RUNS_PER_MINUTE, window_s=60)
+    if not decision.allowed:
+        raise DemoRateLimited(retry_after=decision.retry_after)
 
 
 def _enqueue(run: DemoRun) -> None:
@@ -101,8 +89,6 @@ def demo_run_create(
     if existing is not None:
         return existing, False
     _rate_limit_hit(client=client)
-    if selectors.demo_runs_queued_count() >= settings.DEMOS_MAX_QUEUED:
-        raise DemoQueueFull("the demo queue is full")
     paper = None
     if paper_arxiv_id and paper_arxiv_id in demo.arxiv_ids:
         from reader.selectors import paper_get
@@ -120,7 +106,10 @@ def demo_run_create(
     # so full_clean skips the extra constraint query.
     run.full_clean(validate_constraints=False)
     try:
-        with transaction.atomic():
+        # Count and insert under one lock, or concurrent requests all see room and overfill.
+        with ratelimit.exclusive("demos:queue"):
+            if selectors.demo_runs_queued_count() >= settings.DEMOS_MAX_QUEUED:
+                raise DemoQueueFull("the demo queue is full")
             run.save(force_insert=True)
             _enqueue(run)
     except IntegrityError:

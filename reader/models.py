@@ -202,3 +202,14 @@ class PaperRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.arxiv_id}: {self.status}"
+
+
+class RateCounter(models.Model):
+    """One fixed-window counter of reader.ratelimit (database backend); the key names the window."""
+
+    key = models.CharField(max_length=200, unique=True)
+    count = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.count}"

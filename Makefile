@@ -9,7 +9,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 REDIS_URL ?= redis://127.0.0.1:6379/0
 AMQP_URL ?= amqp://guest:guest@127.0.0.1:5672//
 
-.PHONY: install install-test assets run serve worker gpu-worker beat ingest test test-services \
+.PHONY: install install-test assets run serve serve-prod worker gpu-worker beat ingest test test-services \
         gpu-test browser-test smoke lint fmt migrations-check check-deploy lock bench chromium
 
 $(PY):
@@ -29,6 +29,9 @@ run: install  ## Quick start: migrate, then site + worker + beat on the embedded
 	$(DEV_ENV) $(MANAGE) migrate --noinput
 	$(DEV_ENV) $(MANAGE) createcachetable
 	$(DEV_ENV) $(MANAGE) serve_all
+
+serve-prod:  ## the production web server: gunicorn -c gunicorn.conf.py on $BIND (default 0.0.0.0:8000)
+	BIND=$${BIND:-0.0.0.0:8000} $(VENV)/bin/gunicorn -c gunicorn.conf.py
 
 serve:  ## the site only (development server)
 	$(DEV_ENV) $(MANAGE) runserver
@@ -92,4 +95,5 @@ bench:  ## all benchmark scripts (numbers go into the README)
 	$(PY) bench/bench_renderer.py
 	$(PY) bench/bench_snapshot.py
 	$(PY) bench/bench_pages.py        # needs wrk (apt-get install wrk)
+	$(PY) bench/bench_slow_clients.py
 	$(PY) -m bench.bench_attention    # GPU numbers need a CUDA machine

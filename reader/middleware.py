@@ -8,7 +8,7 @@ import logging
 from collections.abc import Callable
 
 from django.core.exceptions import BadRequest, SuspiciousOperation
-from django.http import HttpRequest, HttpResponse, UnreadablePostError
+from django.http import HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
 
 logger = logging.getLogger("reader.request")
@@ -19,8 +19,9 @@ POLICY = (
     "frame-ancestors 'none'; form-action 'self'"
 )
 # What Django raises while reading a body it refuses: a form in another charset than UTF-8,
-# multipart without a boundary, too many fields or bytes, a client that went away mid-body.
-BODY_ERRORS = (BadRequest, MultiPartParserError, SuspiciousOperation, UnreadablePostError)
+# multipart without a boundary, too many fields or bytes, a client that went away or fell
+# silent mid-body (UnreadablePostError, a socket timeout: both OSError).
+BODY_ERRORS = (BadRequest, MultiPartParserError, SuspiciousOperation, OSError)
 
 
 class ContentSecurityPolicyMiddleware:

@@ -14,12 +14,13 @@ holds a PostgreSQL advisory lock, or SQLite's write lock (settings use IMMEDIATE
 
 Usage::
 
-    decision = ratelimit.hit("faq", client_address, limit=5, window_s=60)
+    decision = ratelimit.hit("faq", ratelimit.client_address(request), limit=5, window_s=60)
     if not decision.allowed:
         return 429 with Retry-After: decision.retry_after
 """
 
 import hashlib
+import ipaddress
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -30,6 +31,27 @@ from django.conf import settings
 from django.db import connection, transaction
 
 REDIS_BACKEND = "django.core.cache.backends.redis.RedisCache"
+
+
+def client_address(request) -> str:
+    """The client's address, for per-client limits.
+
+    Behind N trusted proxies (TRUSTED_PROXY_COUNT) REMOTE_ADDR is the nearest proxy's address
+    for everyone, so the client is the address N entries from the right of X-Forwarded-For:
+    the one our outermost proxy saw. Entries left of it come from the client and are ignored
+    (anyone can send them). A header too short or not an address falls back to REMOTE_ADDR.
+    """
+    remote = request.META.get("REMOTE_ADDR", "")
+    hops = settings.TRUSTED_PROXY_COUNT
+    if not hops:
+        return remote
+    forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    if len(forwarded) < hops:
+        return remote
+    try:
+        return str(ipaddress.ip_address(forwarded[-hops]))
+    except ValueError:
+        return remote
 
 
 @dataclass(frozen=True)

@@ -16,16 +16,26 @@ $(PY):
 	python3 -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
 
-install: $(PY)  ## venv + Python packages (CPU torch) + npm packages + static assets
+# Installs are skipped while their inputs are unchanged: a stamp named after a hash of
+# pyproject.toml and package-lock.json (a second `make run` starts at once).
+INPUTS_HASH := $(shell cat pyproject.toml package-lock.json 2>/dev/null | sha256sum | cut -c1-16)
+STAMP := $(VENV)/.installed-$(INPUTS_HASH)
+TEST_STAMP := $(VENV)/.installed-test-$(INPUTS_HASH)
+
+install: $(STAMP)  ## venv + Python packages (CPU torch) + npm packages + static assets
+
+$(STAMP): | $(PY)
 	$(PIP) install --quiet -e '.[postgres,redis,server]'
 	$(MAKE) assets
+	rm -f $(VENV)/.installed-[0-9a-f]*
+	touch $@
 
 assets:  ## MathJax from npm (lock file) into static/vendor/, served locally
 	npm ci --no-audit --no-fund --loglevel=error
 	rm -rf static/vendor/mathjax && mkdir -p static/vendor
 	cp -r node_modules/mathjax/es5 static/vendor/mathjax
 
-run: install  ## Quick start: migrate, then site + worker + beat on the embedded default
+run: install  ## Quick start: migrate, then site + one worker per queue group + beat (embedded default)
 	$(DEV_ENV) $(MANAGE) migrate --noinput
 	$(DEV_ENV) $(MANAGE) createcachetable
 	$(DEV_ENV) $(MANAGE) serve_all
@@ -36,8 +46,8 @@ serve-prod:  ## the production web server: gunicorn -c gunicorn.conf.py on $BIND
 serve:  ## the site only (development server)
 	$(DEV_ENV) $(MANAGE) runserver
 
-worker:  ## one worker for all queues (development)
-	$(DEV_ENV) $(VENV)/bin/celery -A reader worker -Q default,demos --concurrency=1 -l info
+worker:  ## one worker for QUEUES (default: default,demos; development)
+	$(DEV_ENV) $(VENV)/bin/celery -A reader worker -Q $${QUEUES:-default,demos} --concurrency=1 -l info
 
 gpu-worker:  ## a GPU worker: demos queue only (set DATABASE_URL, CELERY_BROKER_URL)
 	$(VENV)/bin/celery -A reader worker -Q demos --pool=prefork --concurrency=1 \
@@ -54,8 +64,12 @@ chromium:  ## Debian's Chromium + driver for browser tests (never a downloaded b
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null; \
 	  else echo "chromium missing: run 'sudo apt-get install chromium chromium-driver'"; fi; fi
 
-install-test: install chromium  ## test dependencies
+install-test: install chromium $(TEST_STAMP)  ## test dependencies
+
+$(TEST_STAMP): | $(PY)
 	$(PIP) install --quiet -e '.[postgres,redis,server,test]'
+	rm -f $(VENV)/.installed-test-*
+	touch $@
 
 test: install-test  ## Quick start: install test dependencies and run the whole suite
 	$(VENV)/bin/pytest -q

@@ -195,7 +195,8 @@ ARXIV_TIMEOUT = float(os.environ.get("ARXIV_TIMEOUT", "30"))
 ARXIV_BACKOFF = float(os.environ.get("ARXIV_BACKOFF", "3.0"))  # first retry delay, doubling
 
 # ---- Celery (https://docs.celeryq.dev/en/stable/userguide/configuration.html) ----
-CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://")
+# "localhost" only names the filesystem broker (kombu warns "No hostname was supplied" without).
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://localhost/")
 CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}
 if CELERY_BROKER_URL.startswith("filesystem"):
     _broker_dir = READER_DATA_DIR / "celery" / "queue"

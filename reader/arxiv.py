@@ -7,6 +7,8 @@ XML, text and field helpers), ``arxiv_parse`` (API Atom, OAI-PMH), ``arxiv_snaps
 (the /list/<cat>/new HTML page). No Django, no models, no HTTP (that is ``arxiv_client``).
 """
 
+import re
+
 from lxml import etree
 
 from reader.arxiv_base import (
@@ -79,10 +81,16 @@ def detect_format(root: etree._Element) -> str:
     raise ArxivParseError(f"not an arXiv response: root element {tag!r}")
 
 
+# A saved arXiv listing page: HTML whose headings say "Showing new listings for ...".
+_LISTING_PAGE = re.compile(rb"<html[\s>].*?(?:list-title|Showing new listings for)", re.I | re.S)
+
 _PARSERS = {"api": parse_api, "atom-feed": parse_atom_feed, "oai": parse_oai, "rss": parse_rss}
 
 
 def parse_any(data: bytes) -> ParseResult:
-    """Parse a saved response of any supported XML format, detected from its content."""
+    """Parse a saved response of any supported format, detected from its content: the XML
+    formats, and saved ``/list/<cat>/new`` HTML pages."""
+    if isinstance(data, bytes) and _LISTING_PAGE.search(data[:65536]):
+        return parse_listing(data)
     root = load_xml(data)
     return _PARSERS[detect_format(root)](root)

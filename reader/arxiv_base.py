@@ -139,8 +139,7 @@ def load_xml(data: bytes) -> etree._Element:
     if _HTML_START.match(data[:2048]):
         m = _HTML_TITLE.search(data[:8192])
         title = collapse_ws(m.group(1).decode("utf-8", "replace")) if m else "no title"
-        hint = "; for /list pages use parse_listing" if b"list-title" in data else ""
-        raise ArxivParseError(f"got an HTML page instead of XML ({title[:120]}){hint}")
+        raise ArxivParseError(f"got an HTML page instead of XML ({title[:120]})")
     # A DOCTYPE has no business in arXiv responses; refusing it outright rules out entity
     # tricks even if a future lxml changes its defaults.
     head = data[:4096].lower()

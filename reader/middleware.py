@@ -2,14 +2,17 @@
 
 - Content-Security-Policy: scripts only from our own origin, never inline (the last XSS layer).
 - Unreadable request bodies are answered 400 with the site's page and one log line.
+- Every 404 uses the site's page, in debug too (Django's debug 404 page otherwise).
 """
 
 import logging
 from collections.abc import Callable
 
+from django.conf import settings
 from django.core.exceptions import BadRequest, SuspiciousOperation
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
+from django.urls import Resolver404, resolve
 
 logger = logging.getLogger("reader.request")
 
@@ -66,3 +69,33 @@ class RequestBodyMiddleware:
                 response._has_been_logged = True
                 return response
         return self.get_response(request)
+
+
+class NotFoundPageMiddleware:
+    """The site's 404 page for views that raise Http404 and, in debug, for unknown paths.
+
+    With DEBUG off Django's handler404 (reader.views.errors.page_not_found) already answers;
+    with it on Django shows its technical page, which a reader of `make run` should not meet.
+    Placed after CommonMiddleware, whose APPEND_SLASH redirect still sees these 404s.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if settings.DEBUG:
+            try:
+                resolve(request.path_info)
+            except Resolver404:
+                from reader.views.errors import page_not_found
+
+                return page_not_found(request)
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception):
+        """Http404 from a view: the site's page, with the view's message when it gave one."""
+        if isinstance(exception, Http404):
+            from reader.views.errors import page_not_found
+
+            return page_not_found(request, exception)
+        return None

@@ -85,6 +85,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "reader.middleware.ContentSecurityPolicyMiddleware",
+    "reader.middleware.NotFoundPageMiddleware",
 ]
 
 ROOT_URLCONF = "reader.urls"
@@ -201,12 +202,14 @@ CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}
 if CELERY_BROKER_URL.startswith("filesystem"):
     _broker_dir = READER_DATA_DIR / "celery" / "queue"
     _processed_dir = READER_DATA_DIR / "celery" / "processed"
-    for _d in (_broker_dir, _processed_dir):
+    _control_dir = READER_DATA_DIR / "celery" / "control"  # kombu's default: ./control
+    for _d in (_broker_dir, _processed_dir, _control_dir):
         _d.mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir),
         "data_folder_out": str(_broker_dir),
         "processed_folder": str(_processed_dir),
+        "control_folder": str(_control_dir),
         "store_processed": False,
     }
 elif CELERY_BROKER_URL.startswith("redis"):

@@ -1,9 +1,13 @@
 """Root URLconf: reader pages, the demos app, the admin."""
 
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 urlpatterns = [
+    # Browsers and feed readers ask for /favicon.ico whatever the page links (base.html).
+    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
     path("admin/", admin.site.urls),
     path("demos/", include("demos.urls")),
     path("", include("reader.urls_export")),

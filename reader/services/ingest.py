@@ -75,7 +75,7 @@ def arxiv_client() -> ArxivClient:
 
 def _feed_category(result) -> str | None:
     """The category a saved announcement feed lists: the one every entry carries."""
-    if result.kind not in ("rss", "atom-feed") or not result.entries:
+    if result.kind not in ("rss", "atom-feed", "listing") or not result.entries:
         return None
     common = set.intersection(*(set(e["categories"]) for e in result.entries))
     if len(common) == 1:

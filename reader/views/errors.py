@@ -29,12 +29,12 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     """404 on the site's own page (also used in debug by NotFoundPageMiddleware)."""
-    return error_page(
-        request,
-        status=404,
-        title="Page not found",
-        messages=f"There is no page at {request.path}.",
-    )
+    detail = exception.args[0] if exception is not None and exception.args else None
+    if isinstance(detail, str) and detail:  # a view's own message ("no such demo")
+        message = f"{detail[:1].upper()}{detail[1:]}: nothing at {request.path}."
+    else:  # an unknown path (Resolver404 carries a dict of the patterns tried)
+        message = f"There is no page at {request.path}."
+    return error_page(request, status=404, title="Page not found", messages=message)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

@@ -79,7 +79,7 @@ def _retry(request: HttpRequest, arxiv_id: str | None) -> HttpResponse:
             request,
             status=429,
             title="Too many tries",
-            messages=f"Please wait {decision.retry_after} seconds before trying again.",
+            messages=f"Please wait {decision.retry_after} s before trying again.",
         )
         response["Retry-After"] = str(decision.retry_after)
         return response

@@ -29,6 +29,30 @@ def worker_groups(spec: str) -> list[list[str]]:
     return groups
 
 
+def worker_commands(spec: str, python: str = sys.executable) -> dict[str, list[str]]:
+    """One ``celery worker`` command line per queue group, named ``worker <queues>``."""
+    commands = {}
+    for group in worker_groups(spec):
+        name = "-".join(group)
+        commands[f"worker {name}"] = [
+            python,
+            "-m",
+            "celery",
+            "-A",
+            "reader",
+            "worker",
+            "-Q",
+            ",".join(group),
+            "--concurrency=1",
+            "--prefetch-multiplier=1",
+            "-l",
+            "info",
+            "-n",
+            f"{name}@%h",
+        ]
+    return commands
+
+
 class Command(BaseCommand):
     help = (
         "Run the development site, one Celery worker per queue group, and beat; Ctrl-C stops all."
@@ -55,20 +79,7 @@ class Command(BaseCommand):
             ],
             "beat": [*celery, "beat", "-l", "info"],
         }
-        for group in worker_groups(opts["worker_groups"]):
-            name = "-".join(group)
-            commands[f"worker {name}"] = [
-                *celery,
-                "worker",
-                "-Q",
-                ",".join(group),
-                "--concurrency=1",
-                "--prefetch-multiplier=1",
-                "-l",
-                "info",
-                "-n",
-                f"{name}@%h",
-            ]
+        commands.update(worker_commands(opts["worker_groups"]))
         procs = {
             name: subprocess.Popen(cmd, start_new_session=True) for name, cmd in commands.items()
         }

@@ -1,4 +1,4 @@
-# The developer interface. Quick start: `make run` (site + worker + beat), `make test`.
+# The developer interface. Quick start: `make run` (site + one worker per queue group + beat), `make test`.
 SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python

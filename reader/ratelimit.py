@@ -116,6 +116,27 @@ def hit(scope: str, client: str, *, limit: int, window_s: int = 60) -> Decision:
     return Decision(count <= limit, count, limit, retry_after)
 
 
+class RateLimited(Exception):
+    """A client went over a per-minute limit; retry after ``retry_after`` seconds."""
+
+    def __init__(self, retry_after: int, what: str = "requests"):
+        self.retry_after = retry_after
+        super().__init__(f"too many {what}; retry in {retry_after} s")
+
+
+def window_count(*, scope: str, key: str) -> tuple[int, int]:
+    """Count one hit for ``key`` in the current one-minute window: (count, seconds left)."""
+    decision = hit(scope, key, limit=2**31, window_s=60)
+    return decision.count, decision.retry_after
+
+
+def rate_limit_hit(*, scope: str, client: str, limit: int) -> None:
+    """Count one event for ``client`` in a one-minute window; raise RateLimited over ``limit``."""
+    decision = hit(scope, client, limit=limit, window_s=60)
+    if not decision.allowed:
+        raise RateLimited(retry_after=decision.retry_after, what=f"{scope} requests")
+
+
 def _lock_id(name: str) -> int:
     """A stable signed 64-bit id for a PostgreSQL advisory lock."""
     return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)

@@ -36,18 +36,6 @@ def closed_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def enqueued(monkeypatch):
-    """Record fetches instead of running them."""
-    calls = []
-    from reader import tasks
-
-    monkeypatch.setattr(
-        tasks.paper_fetch_task, "apply_async", lambda args, **kw: calls.append(args[0])
-    )
-    return calls
-
-
 def _open(client, capture):
     with capture(execute=True):
         return client.get(f"/arxiv/{ID}")

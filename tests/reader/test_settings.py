@@ -7,12 +7,17 @@ import sys
 from tests.conftest import REPO_ROOT
 
 
-def load_settings(env: dict) -> subprocess.CompletedProcess:
-    base = {
+def _clean_env() -> dict:
+    """This process's environment without the settings' own variables."""
+    return {
         k: v
         for k, v in os.environ.items()
         if not k.startswith(("DJANGO_", "DATABASE_URL", "CELERY_"))
     }
+
+
+def load_settings(env: dict) -> subprocess.CompletedProcess:
+    base = _clean_env()
     code = (
         "import reader.settings as s;"
         "print(s.DATABASES['default']['ENGINE'], s.CELERY_BROKER_URL, s.DEBUG, s.ARXIV_CATEGORIES)"
@@ -52,11 +57,7 @@ def test_embedded_defaults_are_sqlite_and_filesystem_broker():
 
 def test_embedded_broker_connects_without_alarming_logs(tmp_path):
     """kombu warned "No hostname was supplied" in every process for `filesystem://`."""
-    base = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("DJANGO_", "DATABASE_URL", "CELERY_"))
-    }
+    base = _clean_env()
     code = (
         "import logging, django; logging.basicConfig(level=logging.INFO);"
         "import os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'reader.settings');"

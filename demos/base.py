@@ -62,6 +62,15 @@ class Param:
     max: float | None = None
     choices: tuple[str, ...] = ()
     sizes: tuple[str, ...] = SIZE_NAMES
+    label: str = ""  # what readers see on the form; the name stays the CLI/JSON key
+
+    @property
+    def display_label(self) -> str:
+        """The label, or one derived from the name (``dpmpp_schedule`` -> "Dpmpp schedule")."""
+        if self.label:
+            return self.label
+        words = self.name.replace("_", " ").strip()
+        return words[:1].upper() + words[1:]
 
     @property
     def kind(self) -> ParamType:
@@ -79,6 +88,7 @@ class Param:
             "max": self.max,
             "choices": list(self.choices),
             "sizes": list(self.sizes),
+            "label": self.display_label,
         }
 
 

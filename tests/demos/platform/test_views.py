@@ -268,7 +268,7 @@ def test_run_page_queued_shows_pending_and_polls(client, make_run):
     make_run(status="running", params={"seed": 1})
     run = make_run(params={"seed": 2})
     html = client.get(f"/demos/runs/{run.id}/").content.decode()
-    assert "Pending: 1" in html
+    assert "Waiting: 1 run ahead" in html
     assert f'data-status-url="/demos/runs/{run.id}.json"' in html
     assert "js/demos.js" in html and "<script>" not in html  # CSP: no inline scripts
 

@@ -39,7 +39,7 @@ def test_install_is_skipped_while_pyproject_and_lock_are_unchanged(tmp_path):
 
 
 def test_each_queue_group_gets_its_own_worker():
-    assert worker_groups(WORKER_GROUPS) == [["default"], ["demos"]]
+    assert worker_groups(WORKER_GROUPS) == [["default"], ["demos"], ["llm"]]
     assert worker_groups("default,llm demos") == [["default", "llm"], ["demos"]]
     with pytest.raises(CommandError):
         worker_groups("default demos,default")

@@ -6,6 +6,7 @@ import logging
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable
+from itertools import chain
 
 import orjson
 from django.db import transaction
@@ -13,7 +14,8 @@ from django.utils import timezone
 from tqdm import tqdm
 
 import renderer
-from reader.models import Category, Paper
+from reader import page_cache
+from reader.models import Category, ListingEntry, Paper
 from reader.services import bulk
 from reader.services.calendar import issue_date_for
 from reader.taxonomy import archive_of, canonical_category
@@ -332,14 +334,37 @@ def papers_upsert_prepared(
         bulk.versions_insert(versions)
         bulk.listings_insert(new_listings, new=True)
         bulk.listings_insert(listings)
+        old_papers = {a: pks[a] for a, _item, _f in touched if pks[a] not in new_pks}
+        _pages_bump(old_papers, {row[2] for row in chain(listings, new_listings)})
     return counts
+
+
+def _pages_bump(papers: dict[str, int], listing_days: set) -> None:
+    """New data versions for the cached pages these writes change (same transaction).
+
+    New papers need no paper scope (a missing paper's page is never cached); a paper that
+    already existed may be listed on days this batch does not name, so those are looked up.
+    """
+    days = set(listing_days)
+    if papers:
+        pks = list(papers.values())
+        for start in range(0, len(pks), 10_000):
+            rows = ListingEntry.objects.filter(paper_id__in=pks[start : start + 10_000])
+            days.update(rows.values_list("issue_date", flat=True).distinct())
+    scopes = {page_cache.paper_scope(a) for a in papers}
+    scopes |= {page_cache.day_scope(d) for d in days if d}
+    if listing_days:
+        scopes.add(page_cache.DAYS)  # listing rows may add a day or change a day's counts
+    page_cache.versions_bump(scopes)
 
 
 def paper_note_set(*, paper: Paper, note: str) -> Paper:
     """Set a paper's Markdown note and its rendered HTML."""
     paper.note = note
     paper.note_html = renderer.render_markdown(note) if note else ""
-    paper.save(update_fields=["note", "note_html", "modified_at"])
+    with transaction.atomic():
+        paper.save(update_fields=["note", "note_html", "modified_at"])
+        _pages_bump({paper.arxiv_id: paper.pk}, set())
     return paper
 
 
@@ -361,6 +386,7 @@ def papers_render_ids(ids: list[int], *, all_rows: bool = False) -> int:
         for paper in batch:
             paper_render(paper=paper)
         Paper.objects.bulk_update(batch, [*RENDERED_FIELDS, "note_html"])
+        _pages_bump({p.arxiv_id: p.pk for p in batch}, set())
     return len(batch)
 
 

@@ -7,7 +7,7 @@ http(s) URLs, and everything else is HTML-escaped (design/rendering.md §3).
 """
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from functools import cache
 
 from markdown_it import MarkdownIt
@@ -189,8 +189,27 @@ def _accented(pieces: list[tuple[str, str, str]], join_space: bool) -> list[tupl
 
 def inline_html(text: str) -> str:
     """One run of arXiv text (a paragraph or a title) as inline HTML, before sanitising."""
+    return _html_of(_macro_items(_accented(segments(text.strip()), join_space=True)))
+
+
+def plain_text(text: str, join_space: bool) -> str:
+    """Accents and escapes to Unicode, macros unwrapped, math verbatim; no HTML."""
+    return _plain_of(_macro_items(_accented(segments(text), join_space)), join_space)
+
+
+def paragraph_both(text: str) -> tuple[str, str]:
+    """``(inline_html(text), plain_text(text, True).strip())``, scanning the paragraph once.
+
+    Scanning the stripped text serves both: outer whitespace only ever lands in the first and
+    last text pieces, which the plain twin strips anyway (a differential test holds it to that).
+    """
+    items = list(_macro_items(_accented(segments(text.strip()), join_space=True)))
+    return _html_of(items), _plain_of(items, join_space=True).strip()
+
+
+def _html_of(items: Iterable[tuple[str, object]]) -> str:
     out = []
-    for kind, value in _macro_items(_accented(segments(text.strip()), join_space=True)):
+    for kind, value in items:
         if kind == "text":
             out.append(_text_html(value))
         elif kind == "open":
@@ -205,10 +224,9 @@ def inline_html(text: str) -> str:
     return "".join(out)
 
 
-def plain_text(text: str, join_space: bool) -> str:
-    """Accents and escapes to Unicode, macros unwrapped, math verbatim; no HTML."""
+def _plain_of(items: Iterable[tuple[str, object]], join_space: bool) -> str:
     out = []
-    for kind, value in _macro_items(_accented(segments(text), join_space)):
+    for kind, value in items:
         if kind == "text":
             out.append(_text_plain(value))
         elif kind == "math":

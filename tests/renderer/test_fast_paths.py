@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
+import renderer
 from renderer import accents, arxiv_text
 from renderer.math import backslash_inline, dollar_inline
 
@@ -91,3 +92,18 @@ def test_fast_paths_are_taken():
     assert not arxiv_text._no_math("a $x$ b")
     assert accents._STAGE_B.pattern.startswith("\\\\\\\\|")  # literal-first: charset prefix
     assert arxiv_text.segments("a\r\nb\x00") == [("text", "a\nb\ufffd", "")]
+
+
+@SETTINGS
+@given(TEXT)
+def test_text_and_plain_in_one_scan_equal_the_two_functions(text):
+    assert renderer.render_tex_text_and_plain(text) == (
+        renderer.render_tex_text(text),
+        renderer.tex_plain_text(text),
+    )
+
+
+@SETTINGS
+@given(TEXT)
+def test_ascii_input_cleaning_equals_the_full_expression(text):
+    assert renderer._clean_input(text) == renderer._INVALID.sub("", text)

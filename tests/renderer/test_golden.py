@@ -62,6 +62,8 @@ def digests(kind: str, text: str) -> dict[str, str]:
         html = renderer.render_tex_title(text)
     else:
         html = renderer.render_tex_text(text)
+        # What the render workers store: both renderings from one scan, the same bytes.
+        assert renderer.render_tex_text_and_plain(text) == (html, renderer.tex_plain_text(text))
     return {"html": _sha(html), "plain": _sha(renderer.tex_plain_text(text))}
 
 

@@ -102,11 +102,14 @@ def rendered_fields(*, title: str, abstract: str, authors: list[dict], render: b
             "abstract_html": f"<p>{html.escape(abstract)}</p>" if abstract else "",
             "abstract_plain": abstract, "authors_text": authors_text, "renderer_version": "",
         }  # fmt: skip
+    abstract_html, abstract_plain = (
+        renderer.render_tex_text_and_plain(abstract) if abstract else ("", "")
+    )
     return {
         "title_html": renderer.render_tex_title(title),
         "title_plain": renderer.tex_plain_text(title),
-        "abstract_html": renderer.render_tex_text(abstract) if abstract else "",
-        "abstract_plain": renderer.tex_plain_text(abstract) if abstract else "",
+        "abstract_html": abstract_html,
+        "abstract_plain": abstract_plain,
         "authors_text": authors_text,
         "renderer_version": renderer.RENDERER_VERSION,
     }
@@ -382,12 +385,18 @@ def papers_render_ids(ids: list[int], *, all_rows: bool = False) -> int:
         queryset = Paper.objects.filter(pk__in=ids)
         if not all_rows:
             queryset = queryset.exclude(renderer_version=renderer.RENDERER_VERSION)
-        batch = list(queryset)
-        for paper in batch:
-            paper_render(paper=paper)
-        Paper.objects.bulk_update(batch, [*RENDERED_FIELDS, "note_html"])
-        _pages_bump({p.arxiv_id: p.pk for p in batch}, set())
-    return len(batch)
+        # Only the source columns, as tuples: model instances of whole rows cost more than
+        # rendering them.
+        rows = list(queryset.values_list("pk", "arxiv_id", "title", "abstract", "authors", "note"))
+        updates, changed = [], {}
+        for pk, arxiv_id, title, abstract, authors, note in rows:
+            fields = rendered_fields(title=title, abstract=abstract, authors=authors)
+            note_html = renderer.render_markdown(note) if note else ""
+            updates.append([*(fields[c] for c in RENDERED_FIELDS), note_html, pk])
+            changed[arxiv_id] = pk
+        bulk.papers_set_columns([*RENDERED_FIELDS, "note_html"], updates)
+        _pages_bump(changed, set())
+    return len(rows)
 
 
 def papers_rerender_stale(*, all_rows: bool = False, batch_size: int = 500, progress=True) -> int:

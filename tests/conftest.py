@@ -63,10 +63,13 @@ def _page_cache_per_test():
         return
     from django.core.cache import caches
 
+    from reader.page_cache import clear_local
+
     if "pages" in settings.CACHES:
         caches["pages"].clear()
     else:
         caches["default"].clear()
+    clear_local()
     yield
 
 

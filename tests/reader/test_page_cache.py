@@ -49,6 +49,10 @@ def test_second_request_is_a_hit_that_reads_only_the_versions(client, day_of_pap
     assert first.status_code == second.status_code == 200
     assert second.content == first.content
     assert misses >= 5 and hits == 1  # one indexed query: the entry's data versions
+    # Another process (an empty local copy) finds the page in the shared cache.
+    page_cache.clear_local()
+    third, shared_hits = _get(client, "/arxiv/cs.LG")
+    assert third.content == first.content and shared_hits == 1
     # A write that bypasses the services is not seen: the page really came from the cache.
     Paper.objects.update(title_html="Changed behind the cache's back")
     assert "behind the cache" not in _body(client.get("/arxiv/cs.LG"))

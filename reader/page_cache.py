@@ -38,6 +38,9 @@ import renderer
 logger = logging.getLogger(__name__)
 
 DAYS = "days"
+# Set once per database by migration 0007: a cache that outlives its database (Redis beside a
+# restored or new one) never serves the old database's pages, although unset scopes read 0.
+EPOCH = "epoch"
 PAPER_BUCKETS = 65536  # a paper write invalidates its page and ~1/65536 of the others
 _UNCACHEABLE = "-"  # collector marker: the page shows something no scope covers
 _STORED_HEADERS = ("Content-Type", "Content-Disposition", "Content-Language")
@@ -73,23 +76,6 @@ def _tokens(scopes: Iterable[str]) -> dict[str, int]:
     return {s: found.get(s, 0) for s in scopes}
 
 
-def _tokens_created(scopes: list[str]) -> dict[str, int]:
-    """Current tokens, giving a scope that has none a random one first.
-
-    Never 0 in a stored entry: a cache that outlives its database (Redis beside a restored or
-    fresh database) then never matches the new database's unset scopes.
-    """
-    from reader.models import PageVersion
-
-    tokens = _tokens(scopes)
-    missing = [s for s, t in tokens.items() if not t]
-    if missing:
-        rows = [PageVersion(scope=s, token=secrets.randbits(62)) for s in missing]
-        PageVersion.objects.bulk_create(rows, ignore_conflicts=True)
-        tokens.update(_tokens(missing))  # a concurrent reader may have won the insert
-    return tokens
-
-
 def depends_on(*scopes: str) -> None:
     """Record that the page being built reads data in these scopes (call before reading it)."""
     collected = _collector.get()
@@ -97,7 +83,9 @@ def depends_on(*scopes: str) -> None:
         return  # not inside a cached view: nothing to record
     new = [s for s in scopes if s not in collected]
     if new:
-        collected.update(_tokens_created(new))
+        if EPOCH not in collected:
+            new.append(EPOCH)
+        collected.update(_tokens(new))
 
 
 def uncacheable() -> None:

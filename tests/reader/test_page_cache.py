@@ -220,3 +220,13 @@ def test_redis_page_cache(client, day_of_papers, settings):
         assert first.status_code == 200
     finally:
         caches["pages"].clear()
+
+
+def test_a_new_database_never_gets_the_old_ones_pages(client, day_of_papers):
+    url = f"/arxiv/{day_of_papers[0].arxiv_id}"
+    client.get(url)
+    assert _get(client, url)[1] == 1
+    assert PageVersion.objects.filter(scope=page_cache.EPOCH).exists()  # set by migration 0007
+    # What a restored or re-created database looks like to a cache that outlived it.
+    PageVersion.objects.filter(scope=page_cache.EPOCH).update(token=12345)
+    assert _get(client, url)[1] > 1

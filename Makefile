@@ -34,7 +34,7 @@ serve:  ## the site only (development server)
 	$(DEV_ENV) $(MANAGE) runserver
 
 worker:  ## one worker for all queues (development)
-	$(DEV_ENV) $(VENV)/bin/celery -A reader worker -Q default,demos --concurrency=1 -l info
+	$(DEV_ENV) $(VENV)/bin/celery -A reader worker -Q default,demos,llm --concurrency=1 -l info
 
 gpu-worker:  ## a GPU worker: demos queue only (set DATABASE_URL, CELERY_BROKER_URL)
 	$(VENV)/bin/celery -A reader worker -Q demos --pool=prefork --concurrency=1 \
@@ -92,4 +92,5 @@ bench:  ## all benchmark scripts (numbers go into the README)
 	$(PY) bench/bench_renderer.py
 	$(PY) bench/bench_snapshot.py
 	$(PY) bench/bench_pages.py        # needs wrk (apt-get install wrk)
+	$(PY) bench/bench_faq.py
 	$(PY) -m bench.bench_attention    # GPU numbers need a CUDA machine

@@ -1,7 +1,7 @@
 """gunicorn entry for the page benchmark: the WSGI app, warmed, with per-request CPU time.
 
-With ``--preload`` the master imports this before forking, so the URLconf (which imports the
-demo catalogue and torch, ~10 s) is loaded once instead of on each worker's first request.
+With ``--preload`` the master imports this before forking, so the URLconf (Django, the views
+and the torch-free demo catalogue) is loaded once instead of on each worker's first request.
 When BENCH_CPU_LOG is set, each request's CPU time (``time.process_time``; a sync worker runs
 one request at a time) is appended there as "<epoch> <cpu ms>": unlike wall time it does not
 grow when other processes compete for the two cores.

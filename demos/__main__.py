@@ -105,9 +105,8 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Validate params, run one demo with a progress bar, print the result."""
-    import torch
-
     from demos import catalog
+    from demos.common.env import torch  # first torch import: the env module quiets its warning
 
     if args.threads:
         torch.set_num_threads(args.threads)

@@ -5,6 +5,7 @@ forms without paying for torch. See design/demos.md §2 for the contract this im
 """
 
 import hashlib
+import importlib
 import json
 import math
 import re
@@ -12,15 +13,21 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal, Protocol
 
+from demos.errors import DeviceUnavailable  # noqa: F401  re-exported: part of this contract
+
 ParamType = Literal["int", "float", "choice", "bool"]
 SIZE_NAMES = ("smoke", "full")
 KEY_RE = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
 ARXIV_RE = re.compile(r"^\d{4}\.\d{4,5}$")
-RESULT_KEYS = ("summary", "series", "timings", "env", "checks")
+RESULT_KEYS = ("summary", "series", "tables", "timings", "env", "checks")
 PLOT_KINDS = ("line", "loglog", "scatter", "bar")
 MAX_RESULT_BYTES = 1_000_000
 MAX_PLOTS = 20
 MAX_POINTS_PER_LINE = 2000
+MAX_TABLES = 20
+MAX_TABLE_ROWS = 500
+MAX_TABLE_COLUMNS = 24
+COMPARISON = "comparison"  # the table every demo returns: the paper's numbers beside ours
 TRUE_WORDS = ("true", "1", "yes", "on")
 FALSE_WORDS = ("false", "0", "no", "off")
 
@@ -43,10 +50,6 @@ class InvalidDemo(TypeError):
 
 class InvalidResult(ValueError):
     """A run() result that is not JSON-safe, too large, or missing contract keys."""
-
-
-class DeviceUnavailable(RuntimeError):
-    """The requested device (CUDA for the full size) is not available in this process."""
 
 
 @dataclass(frozen=True)
@@ -91,6 +94,19 @@ class Size:
     dims: Mapping[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Claim:
+    """A claim the demo's checks evaluate, stated before any run (with its margin)."""
+
+    name: str  # the check's name in a result's `checks`
+    text: str  # what is asserted, margins included, in words a reader can check
+    sizes: tuple[str, ...] = SIZE_NAMES  # sizes at which the check is evaluated
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-safe form, for `python -m demos list --json`."""
+        return {"name": self.name, "text": self.text, "sizes": list(self.sizes)}
+
+
 class Progress(Protocol):
     """Progress callback: called at phase boundaries and every k steps, at most ~100 times."""
 
@@ -102,7 +118,13 @@ def no_progress(done: int, total: int, message: str = "") -> None:
 
 
 class Demo:
-    """Base class of every demo; subclasses declare the ClassVars and implement run()."""
+    """Base class of every demo: a torch-free declaration whose `impl` module does the work.
+
+    A demo's spec (``demos/specs/<name>.py``) declares the ClassVars below and names in `impl`
+    the algorithm module that defines ``measure(demo, params, preset, dev, progress) -> result``.
+    Only a process that runs the demo imports that module (and torch); the web tier, beat and
+    the CLI's ``list`` read the spec alone.
+    """
 
     key: ClassVar[str]
     title: ClassVar[str]
@@ -112,8 +134,16 @@ class Demo:
     description: ClassVar[str] = ""
     params: ClassVar[tuple[Param, ...]]
     sizes: ClassVar[Mapping[str, Size]]
-    claims: ClassVar[tuple[dict[str, Any], ...]] = ()
+    claims: ClassVar[tuple[Claim, ...]] = ()
+    # The paper's own numbers, as tables ({"title", "columns", "rows", "notes"}): values kept as
+    # the paper prints them ("13.20", not 13.2), the source (table, figure, README) in the rows
+    # or the notes. Shown on the demo page before any run; the comparison table repeats them.
+    anchors: ClassVar[Mapping[str, dict[str, Any]]] = {}
     caveats: ClassVar[tuple[str, ...]] = ()
+    # Units of the raw summary, by key prefix (the longest matching prefix wins), for the run
+    # page's "all measured values" table, e.g. {"fd_": "Frechet distance", "time_us_": "us"}.
+    units: ClassVar[Mapping[str, str]] = {}
+    impl: ClassVar[str] = ""  # dotted path of the module whose measure() runs this demo
 
     @classmethod
     def validate(cls, params: dict[str, Any], size: str) -> None:
@@ -141,8 +171,11 @@ class Demo:
     def measure(
         self, params: dict[str, Any], preset: "Size", dev: str, progress: Progress
     ) -> dict[str, Any]:
-        """The demo's own measurements on a resolved device; each demo implements it."""
-        raise NotImplementedError
+        """The demo's measurements on a resolved device: ``measure()`` of the `impl` module."""
+        if not self.impl:
+            raise NotImplementedError(f"{type(self).__name__} names no impl module")
+        module = importlib.import_module(self.impl)  # torch comes in here, in the running process
+        return module.measure(self, params, preset, dev, progress)
 
 
 REGISTRY: dict[str, type[Demo]] = {}
@@ -173,10 +206,14 @@ def _check_declaration(cls: type[Demo]) -> None:
             _coerce(p, p.default)
         except ValueError as exc:
             problems.append(f"default of {p.name!r}: {exc}")
-    try:
-        json.dumps(list(getattr(cls, "claims", ())), allow_nan=False)
-    except (TypeError, ValueError) as exc:
-        problems.append(f"claims must be JSON-safe: {exc}")
+    if not all(isinstance(c, Claim) for c in getattr(cls, "claims", ())):
+        problems.append("claims must be Claim instances")
+    anchors = getattr(cls, "anchors", {})
+    for name, anchor in anchors.items():
+        try:
+            _check_table(anchor, f"anchors.{name}")
+        except InvalidResult as exc:
+            problems.append(str(exc))
     if problems:
         raise InvalidDemo(f"{cls.__module__}.{cls.__name__}: " + "; ".join(problems))
 
@@ -324,14 +361,98 @@ def check_result(result: Any) -> None:
                 raise InvalidResult(f"series.{name}.{label}: x and y lists of equal length")
             if len(x) > MAX_POINTS_PER_LINE:
                 raise InvalidResult(f"series.{name}.{label}: {len(x)} > {MAX_POINTS_PER_LINE}")
+    tables = result["tables"]
+    if not isinstance(tables, dict) or COMPARISON not in tables:
+        raise InvalidResult(f"tables must be a dict holding a {COMPARISON!r} table")
+    if len(tables) > MAX_TABLES:
+        raise InvalidResult(f"{len(tables)} tables > {MAX_TABLES}")
+    for name, tab in tables.items():
+        _check_table(tab, f"tables.{name}")
     for i, check in enumerate(result["checks"]):
-        if not {"name", "claim", "observed", "passed"} <= set(check):
-            raise InvalidResult(f"checks[{i}] needs name, claim, observed, passed")
-        if not isinstance(check["passed"], bool):
-            raise InvalidResult(f"checks[{i}].passed must be a bool")
+        _check_check(check, f"checks[{i}]")
     size = len(json.dumps(result, allow_nan=False, separators=(",", ":")).encode())
     if size >= MAX_RESULT_BYTES:
         raise InvalidResult(f"result is {size} bytes as JSON (limit {MAX_RESULT_BYTES})")
+
+
+def _check_table(tab: Any, path: str) -> None:
+    """A table is {"title": str, "columns": [str], "rows": [[scalar]], "notes": str}."""
+    if not isinstance(tab, dict) or not isinstance(tab.get("title"), str):
+        raise InvalidResult(f"{path}: needs a title")
+    columns, rows = tab.get("columns"), tab.get("rows")
+    if not isinstance(columns, list) or not all(isinstance(c, str) for c in columns):
+        raise InvalidResult(f"{path}.columns: a list of strings")
+    if not 0 < len(columns) <= MAX_TABLE_COLUMNS:
+        raise InvalidResult(f"{path}.columns: 1 to {MAX_TABLE_COLUMNS} columns")
+    if not isinstance(rows, list) or len(rows) > MAX_TABLE_ROWS:
+        raise InvalidResult(f"{path}.rows: a list of at most {MAX_TABLE_ROWS} rows")
+    for r, row in enumerate(rows):
+        if not isinstance(row, list) or len(row) != len(columns):
+            raise InvalidResult(f"{path}.rows[{r}]: {len(columns)} cells expected")
+        if any(isinstance(cell, (dict, list)) for cell in row):
+            raise InvalidResult(f"{path}.rows[{r}]: cells must be scalars")
+    if not isinstance(tab.get("notes", ""), str):
+        raise InvalidResult(f"{path}.notes: a string")
+
+
+def _check_check(check: Any, path: str) -> None:
+    """A check has name, claim, observed, passed; per-seed checks list every seed's value."""
+    if not isinstance(check, dict) or not {"name", "claim", "observed", "passed"} <= set(check):
+        raise InvalidResult(f"{path} needs name, claim, observed, passed")
+    if not isinstance(check["passed"], bool):
+        raise InvalidResult(f"{path}.passed must be a bool")
+    seeds = check.get("seeds")
+    if seeds is None:
+        return
+    if not isinstance(seeds, list) or not seeds:
+        raise InvalidResult(f"{path}.seeds: a non-empty list")
+    for j, entry in enumerate(seeds):
+        if not isinstance(entry, dict) or not {"seed", "observed", "passed"} <= set(entry):
+            raise InvalidResult(f"{path}.seeds[{j}] needs seed, observed, passed")
+    if check["passed"] != all(entry["passed"] is True for entry in seeds):
+        raise InvalidResult(f"{path}.passed must be true exactly when every seed passed")
+
+
+def table(title: str, columns: list[str], rows: list[list[Any]], notes: str = "") -> dict[str, Any]:
+    """A result table (design/demos.md §2.5 `tables`): scalar cells, one list per row."""
+    return {
+        "title": title,
+        "columns": list(columns),
+        "rows": [list(r) for r in rows],
+        "notes": notes,
+    }
+
+
+def seed_check(
+    name: str,
+    claim: str,
+    threshold: str,
+    per_seed: Mapping[int, tuple[Any, bool]],
+    observed: Any = None,
+) -> dict[str, Any]:
+    """A claim evaluated on several seeds in one run: it holds only if it holds on every seed.
+
+    `per_seed` maps each seed to (observed value, passed); `observed` summarises them (default:
+    the value of the first failing seed, else of the first seed).
+    """
+    seeds = [{"seed": s, "observed": v, "passed": bool(ok)} for s, (v, ok) in per_seed.items()]
+    if observed is None:
+        worst = next((e for e in seeds if not e["passed"]), seeds[0])
+        observed = worst["observed"]
+    passed = all(e["passed"] for e in seeds)
+    return {
+        "name": name,
+        "claim": claim,
+        "observed": observed,
+        "threshold": threshold,
+        "passed": passed,
+        "seeds": seeds,
+    }
+
+
+def run_seeds(params: Mapping[str, Any], preset: Size) -> list[int]:
+    """The seeds a run evaluates its statistical claims on: seed, seed + 1, ... (dims["seeds"])."""
+    return [params["seed"] + i for i in range(int(preset.dims.get("seeds", 1)))]
 
 
 def run_demo(

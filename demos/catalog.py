@@ -1,14 +1,14 @@
-"""The demo catalogue: every demo module imported explicitly, in the order of design/demos.md §0.
+"""The demo catalogue: every demo spec imported explicitly, in the order of design/demos.md §0.
 
-No filesystem discovery: a module not listed here is not a demo, and an import error fails at
-startup and in the registry test rather than on a user's click. Importing this pulls in torch
-(the demo modules need it) but never Django, and never touches CUDA.
+No filesystem discovery: a spec not listed here is not a demo, and an import error fails at
+startup and in the registry test rather than on a user's click. Specs are torch-free, so
+importing the catalogue costs the web tier nothing; a run imports its `impl` module on use.
 """
 
 # Catalogue order (design/demos.md §0), not alphabetical:
 # isort: off
-import demos.diffusion.few_step_samplers  # noqa: F401  D1
-import demos.attention.kv_cache  # noqa: F401  D7
+import demos.specs.few_step_samplers  # noqa: F401  D1
+import demos.specs.kv_cache  # noqa: F401  D7
 
 # isort: on
 from demos.base import REGISTRY, Demo

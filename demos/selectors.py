@@ -154,3 +154,75 @@ def demo_run_status(*, run: DemoRun) -> dict[str, Any]:
     elif run.status == DemoRun.Status.FAILED:
         payload["error"] = run.error_summary
     return payload
+
+
+# ---- reading a run: verdict, parameters that differ from the defaults, units, families ----
+
+# Family of a demo from its key prefix ("diffusion.few_step_samplers" -> "diffusion"), shown as
+# a heading on /demos/. Unknown prefixes are shown capitalised, so a new family needs no edit.
+FAMILY_NAMES = {
+    "diffusion": "Diffusion samplers and training",
+    "attention": "Attention and the KV cache",
+    "optim": "Optimisation", "optimisation": "Optimisation", "optimization": "Optimisation",
+    "ssm": "State-space models", "state_space": "State-space models",
+    "vq": "Vector quantisation", "quantization": "Vector quantisation",
+    "dlm": "Diffusion language models", "diffusion_lm": "Diffusion language models",
+    "mdm": "Diffusion language models",
+}  # fmt: skip
+# Units read off a summary key's shape when the demo declares none for it.
+UNIT_SUFFIXES = (("_us", "µs"), ("_ms", "ms"), ("_s", "s"), ("_TBps", "TB/s"),
+                 ("_GBps", "GB/s"), ("_TFLOPS", "TFLOP/s"), ("_MB", "MB"), ("_GB", "GB"),
+                 ("_bytes", "B"))  # fmt: skip
+UNIT_PREFIXES = (("time_us_", "µs"), ("TBps_", "TB/s"), ("bytes_", "B"), ("elements_", "elements"))
+
+
+def demo_family(key: str) -> str:
+    """The display name of a demo's family, from the key's prefix."""
+    prefix = key.split(".", 1)[0]
+    return FAMILY_NAMES.get(prefix, prefix.replace("_", " ").capitalize())
+
+
+def demo_list_by_family() -> list[dict[str, Any]]:
+    """[{family, demos}] in catalogue order of each family's first demo."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for card in demo_list():
+        groups.setdefault(demo_family(card["key"]), []).append(card)
+    return [{"family": name, "demos": cards} for name, cards in groups.items()]
+
+
+def summary_unit(demo: type[Demo] | None, key: str) -> str:
+    """The unit of a summary value: the demo's declaration (longest prefix), else the key's shape."""
+    declared = getattr(demo, "units", {}) or {}
+    match = max((p for p in declared if key.startswith(p)), key=len, default=None)
+    if match is not None:
+        return declared[match]
+    for prefix, unit in UNIT_PREFIXES:
+        if key.startswith(prefix):
+            return unit
+    return next((unit for suffix, unit in UNIT_SUFFIXES if key.endswith(suffix)), "")
+
+
+def demo_run_reading(*, run: DemoRun, demo: type[Demo] | None) -> dict[str, Any]:
+    """What the run page shows above the tables: verdict, seeds, non-default params, units."""
+    result = run.result or {}
+    checks = result.get("checks") or []
+    seeds = max((len(c.get("seeds") or []) for c in checks), default=0)
+    non_default: list[str] = []
+    if demo is not None and run.size in demo.sizes:
+        from demos.base import DemoParamsInvalid, validate_params
+
+        try:
+            defaults = validate_params(demo, {}, run.size)
+        except DemoParamsInvalid:
+            defaults = {}
+        non_default = [
+            k for k, v in (run.params or {}).items() if k != "seed" and defaults.get(k) != v
+        ]
+    summary = result.get("summary") or {}
+    return {
+        "passed": sum(1 for c in checks if c.get("passed")),
+        "total": len(checks),
+        "seeds": seeds,
+        "non_default": non_default,
+        "summary_rows": [(k, v, summary_unit(demo, k)) for k, v in summary.items()],
+    }

@@ -5,7 +5,6 @@ cache key; the Celery task only calls demo_run_execute, which owns progress, err
 poison guard.
 """
 
-import hashlib
 import logging
 import time
 import traceback
@@ -14,13 +13,13 @@ from typing import Any
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from demos import catalog, selectors
-from demos.base import DemoParamsInvalid, cache_key, check_result, validate_params
+from demos.base import DemoParamsInvalid, cache_key, run_demo, validate_params
 from demos.models import DemoRun
+from reader.ratelimit import RateLimited, rate_limit_hit
 
 logger = logging.getLogger(__name__)
 
@@ -52,20 +51,27 @@ def time_limits(*, key: str, size: str) -> tuple[int, int]:
 
 def _rate_limit_hit(*, client: str) -> None:
     """Count one new run for `client` in a fixed one-minute window; raise when over the limit."""
-    limit = settings.DEMOS_RUNS_PER_MINUTE
-    if not client or limit <= 0:
-        return
-    window = int(time.time() // 60)
-    digest = hashlib.sha256(client.encode()).hexdigest()[:32]  # never store raw addresses
-    name = f"demos:rate:{digest}:{window}"
-    cache.add(name, 0, timeout=120)
     try:
-        count = cache.incr(name)
-    except ValueError:  # evicted between add and incr
-        cache.set(name, 1, timeout=120)
-        count = 1
-    if count > limit:
-        raise DemoRateLimited(retry_after=60 - int(time.time()) % 60)
+        rate_limit_hit(scope="demos", client=client, limit=settings.DEMOS_RUNS_PER_MINUTE)
+    except RateLimited as exc:
+        raise DemoRateLimited(retry_after=exc.retry_after) from None
+
+
+def _rate_limit_allowing_when_down(*, client: str) -> None:
+    """The rate limit, or "allowed" with a logged warning when the cache cannot be reached.
+
+    A site whose cache table does not exist yet (no `createcachetable`) or whose cache server
+    is down must still take runs rather than answer 500; the savepoint keeps a failed cache
+    query from aborting the request's transaction on PostgreSQL.
+    """
+    try:
+        with transaction.atomic():
+            _rate_limit_hit(client=client)
+    except DemoRateLimited:
+        raise
+    except Exception as exc:  # DatabaseError (no cache table), redis ConnectionError, ...
+        logger.warning("demo rate limit not applied, cache unavailable: %s: %s",
+                       type(exc).__name__, exc)  # fmt: skip
 
 
 def _enqueue(run: DemoRun) -> None:
@@ -100,7 +106,7 @@ def demo_run_create(
     existing = selectors.demo_run_get_reusable(cache_key=digest)
     if existing is not None:
         return existing, False
-    _rate_limit_hit(client=client)
+    _rate_limit_allowing_when_down(client=client)
     if selectors.demo_runs_queued_count() >= settings.DEMOS_MAX_QUEUED:
         raise DemoQueueFull("the demo queue is full")
     paper = None
@@ -199,10 +205,8 @@ def demo_run_execute(*, run_id: str, worker: str = "") -> DemoRun | None:
     progress = _progress_writer(run.pk)
     started = time.monotonic()
     try:
-        demo = catalog.get(run.demo_key)
-        params = validate_params(demo, run.params, run.size)
-        result = demo().run(params, run.size, progress)
-        check_result(result)
+        # the CLI's path too: validate once, resolve the device, run, check the result
+        result = run_demo(catalog.get(run.demo_key), run.params, run.size, progress)
     except SoftTimeLimitExceeded:
         soft, _ = time_limits(key=run.demo_key, size=run.size)
         return demo_run_fail(run=run, error=f"timed out after {soft} s (the {run.size} budget)")

@@ -4,9 +4,6 @@ Views parse the request, call one selector or service, and map domain exceptions
 (400 with per-field messages, 429, 503); readers never see a stack trace.
 """
 
-import ipaddress
-
-from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -17,6 +14,7 @@ from demos import selectors, services
 from demos.base import Demo, DemoParamsInvalid
 from demos.forms import DemoRunForm
 from demos.models import DemoRun
+from reader.ratelimit import client_address as _client
 
 
 def _demo_or_404(key: str) -> type[Demo]:
@@ -37,31 +35,10 @@ def _wants_json(request: HttpRequest) -> bool:
     return "application/json" in request.headers.get("Accept", "")
 
 
-def _client(request: HttpRequest) -> str:
-    """The client's address, for the per-client rate limit.
-
-    Behind N trusted proxies (TRUSTED_PROXY_COUNT) REMOTE_ADDR is the nearest proxy's address
-    for everyone, so the client is the address N entries from the right of X-Forwarded-For:
-    the one our outermost proxy saw. Entries left of it come from the client and are ignored
-    (anyone can send them). A header too short or not an address falls back to REMOTE_ADDR.
-    """
-    remote = request.META.get("REMOTE_ADDR", "")
-    hops = settings.TRUSTED_PROXY_COUNT
-    if not hops:
-        return remote
-    forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
-    if len(forwarded) < hops:
-        return remote
-    try:
-        return str(ipaddress.ip_address(forwarded[-hops]))
-    except ValueError:
-        return remote
-
-
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
-    """All demos with their papers."""
-    return render(request, "demos/index.html", {"demos": selectors.demo_list()})
+    """All demos with their papers, grouped by family."""
+    return render(request, "demos/index.html", {"families": selectors.demo_list_by_family()})
 
 
 def _detail(request: HttpRequest, demo: type[Demo], form: DemoRunForm, status: int = 200):
@@ -127,9 +104,11 @@ def _refusal(request: HttpRequest, demo: type[Demo], status: int, retry_after: i
 def run_detail(request: HttpRequest, run_id) -> HttpResponse:
     """The live run page: pending, progress, then the result with plots and claim checks."""
     run = _run_or_404(run_id)
+    demo = selectors.demo_get(key=run.demo_key)
     context = {
         "run": run,
-        "demo": selectors.demo_get(key=run.demo_key),
+        "demo": demo,
+        "reading": selectors.demo_run_reading(run=run, demo=demo),
         "status": selectors.demo_run_status(run=run),
         "json_url": reverse("demos:run_json", kwargs={"run_id": run.id}),
     }

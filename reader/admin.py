@@ -55,3 +55,6 @@ class PaperRequestAdmin(admin.ModelAdmin):
     list_display = ("arxiv_id", "status", "requested_at", "finished_at")
     search_fields = ("arxiv_id",)
     list_filter = ("status",)
+
+
+from reader.faq import admin as _faq_admin  # noqa: E402,F401  (PaperFaq admin)

@@ -9,3 +9,6 @@ class ReaderConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "reader"
     verbose_name = "Paper reader"
+
+    def ready(self) -> None:
+        from reader.faq import checks  # noqa: F401  (registers the LLM settings check)

@@ -10,3 +10,4 @@ app = Celery("reader")
 # https://docs.celeryq.dev/en/stable/django/first-steps-with-django.html
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+app.autodiscover_tasks(["reader.faq"])  # reader/faq/tasks.py (queue `llm`)

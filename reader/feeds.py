@@ -6,9 +6,9 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
 from reader import selectors
-from reader.converters import CategoryExpr
 from reader.models import Paper
 from reader.search import ParsedQuery
+from reader.taxonomy import CategoryExpr
 
 FEED_AUTHORS = 20  # Atom has one author element per item; long lists end with "et al."
 
@@ -28,7 +28,7 @@ class PaperFeed(Feed):
         return reverse("reader:papers", args=[item.arxiv_id])
 
     def item_guid(self, item: Paper) -> str:
-        return f"https://arxiv.org/abs/{item.arxiv_id}"
+        return item.abs_url
 
     def item_author_name(self, item: Paper) -> str:
         names = [a["name"] for a in item.authors]

@@ -2,6 +2,8 @@
 
 from django.db import models
 
+from reader.arxiv import ids
+
 
 class Category(models.Model):
     """An arXiv category (e.g. ``cs.LG``); alias codes (``math.IT`` for ``cs.IT``) are merged."""
@@ -74,12 +76,12 @@ class Paper(models.Model):
     @property
     def abs_url(self) -> str:
         """arXiv's abstract page."""
-        return f"https://arxiv.org/abs/{self.arxiv_id}"
+        return ids.abs_url(self.arxiv_id)
 
     @property
     def pdf_url(self) -> str:
         """arXiv's PDF for the latest version (we never re-host PDFs)."""
-        return f"https://arxiv.org/pdf/{self.arxiv_id}v{self.latest_version}"
+        return ids.pdf_url(self.arxiv_id, self.latest_version)
 
 
 class PaperVersion(models.Model):
@@ -102,7 +104,7 @@ class PaperVersion(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.paper.arxiv_id}v{self.version}"
+        return ids.with_version(self.paper.arxiv_id, self.version)
 
 
 class ListingEntry(models.Model):
@@ -202,6 +204,66 @@ class PaperRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.arxiv_id}: {self.status}"
+
+
+class PaperFaq(models.Model):
+    """A language-model FAQ about one paper version, in one language, from one model and prompt.
+
+    The row is the job record and the cache: a conditional unique constraint makes "one live or
+    finished answer per (paper, version, lang, model, prompt version)" a database fact, so
+    concurrent clicks attach to one row. Failed rows are kept (with their error) but not reused.
+    `html` is written only by reader.faq.services, from the renderer.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "queued"
+        RUNNING = "running", "running"
+        DONE = "done", "done"
+        FAILED = "failed", "failed"
+
+    ACTIVE_STATUSES = (Status.QUEUED, Status.RUNNING)
+    REUSABLE_STATUSES = (Status.QUEUED, Status.RUNNING, Status.DONE)
+
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="faqs")
+    version = models.PositiveIntegerField()
+    lang = models.CharField(max_length=8)
+    model = models.CharField(max_length=200)
+    prompt_version = models.PositiveIntegerField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    markdown = models.TextField(blank=True)
+    html = models.TextField(blank=True)
+    renderer_version = models.CharField(max_length=100, blank=True)
+    finish_reason = models.CharField(max_length=32, blank=True)
+    truncated = models.BooleanField(default=False)
+    prompt_tokens = models.PositiveIntegerField(default=0)
+    completion_tokens = models.PositiveIntegerField(default=0)
+    full_text_chars = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    worker = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    first_token_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["paper", "version", "lang", "model", "prompt_version"],
+                condition=models.Q(status__in=["queued", "running", "done"]),
+                name="paperfaq_one_reusable_per_key",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "created_at"], name="paperfaq_status_created"),
+            models.Index(fields=["paper", "lang", "-created_at"], name="paperfaq_paper_lang"),
+            models.Index(fields=["finished_at"], name="paperfaq_finished"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.paper_id} v{self.version} {self.lang} {self.model} {self.status}"
 
 
 class PageVersion(models.Model):

@@ -6,13 +6,14 @@ from datetime import date
 
 from django.db.models import Count, Max, Min
 
-from reader import highlight, page_cache, search
-from reader.converters import CategoryExpr
+from reader import page_cache, search
 from reader.models import Category, ListingEntry, Paper, PaperVersion
+from reader.search import highlight
+from reader.taxonomy import CategoryExpr
 
 PAGE_SIZE = 25
-SECTIONS = ("new", "cross", "replace")
-SECTION_TITLES = {"new": "New", "cross": "Cross-lists", "replace": "Replacements"}
+SECTION_TITLES = dict(ListingEntry.SECTIONS)  # the model's choices, in listing order
+SECTIONS = tuple(SECTION_TITLES)
 SORTS = ("default", "time", "stars")
 SEARCH_SORTS = ("relevance", "time", "stars")
 # Only the columns a card shows (abstract_plain feeds its COinS span): a listing never loads
@@ -53,6 +54,9 @@ class Listing:
     previous_section: str | None = None  # section of the item just before this page
     prev_day: date | None = None
     next_day: date | None = None
+    # arXiv ids of the day's papers not on this page, in listing order: a full page offers
+    # every paper of the day to the Zotero Connector (unAPI ids), while cards load 25 at a time
+    other_ids: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -167,7 +171,7 @@ def paper_list_for_issue(
     """One page of the listing of ``day`` (default: the latest day) for a category expression.
 
     Query count is constant in the number of papers: one query for the day's entries, one for
-    the page's papers, and the day look-ups.
+    the page's papers, one for the other papers' ids (full pages), and the day look-ups.
     """
     page_cache.depends_on(page_cache.DAYS)  # which days exist, before looking them up
     if day is None:
@@ -189,6 +193,10 @@ def paper_list_for_issue(
     listing.items = [(s, papers[pk]) for s, pk in window if pk in papers]
     if neighbours:
         listing.prev_day, listing.next_day = issue_neighbours(categories=expr.include, day=day)
+        shown = {pk for _s, pk in window}
+        rest = [pk for _s, pk in entries if pk not in shown]
+        ids = dict(Paper.objects.filter(pk__in=rest).values_list("pk", "arxiv_id")) if rest else {}
+        listing.other_ids = [ids[pk] for pk in rest if pk in ids]
     return listing
 
 
@@ -276,10 +284,3 @@ def home_categories() -> dict:
             {**cat, "count": counts.get(cat["code"], 0)}
         )
     return {"latest": latest, "groups": sorted(groups.items()), "days": issue_days()}
-
-
-def paper_demos(*, arxiv_id: str) -> list[dict]:
-    """Live demos registered for the paper (demos app's catalogue; no query)."""
-    from demos.selectors import demo_list_for_paper
-
-    return demo_list_for_paper(arxiv_id)

@@ -216,12 +216,14 @@ CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}
 if CELERY_BROKER_URL.startswith("filesystem"):
     _broker_dir = READER_DATA_DIR / "celery" / "queue"
     _processed_dir = READER_DATA_DIR / "celery" / "processed"
-    for _d in (_broker_dir, _processed_dir):
+    _control_dir = READER_DATA_DIR / "celery" / "control"  # exchange tables (default: ./control)
+    for _d in (_broker_dir, _processed_dir, _control_dir):
         _d.mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir),
         "data_folder_out": str(_broker_dir),
         "processed_folder": str(_processed_dir),
+        "control_folder": str(_control_dir),
         "store_processed": False,
     }
 elif CELERY_BROKER_URL.startswith("redis"):
@@ -275,6 +277,42 @@ DEMOS_RUNS_PER_MINUTE = env_int("DEMOS_RUNS_PER_MINUTE", 10)
 # `proxy_add_x_forwarded_for`, a load balancer...): the per-client demo rate limit then
 # reads the client's address from that header instead of REMOTE_ADDR. 0: no proxy.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+
+# ---- language-model FAQ (reader/faq; README "Paper FAQ") ----
+# Any OpenAI-compatible endpoint: https://platform.openai.com/docs/api-reference/chat
+# The feature is on only when both the endpoint and the model are set; local servers
+# (vLLM, llama.cpp, Ollama) accept any API key.
+LLM_BASE_URL = os.environ.get("LLM_BASE_URL", "").strip()
+LLM_API_KEY = os.environ.get("LLM_API_KEY", "").strip()
+LLM_MODEL = os.environ.get("LLM_MODEL", "").strip()
+LLM_ENABLED = bool(LLM_BASE_URL and LLM_MODEL)
+LLM_TIMEOUT = env_int("LLM_TIMEOUT", 60, minimum=1)  # seconds per request and per streamed read
+LLM_MAX_RETRIES = env_int("LLM_MAX_RETRIES", 4)
+LLM_MAX_TOKENS = env_int("LLM_MAX_TOKENS", 2000, minimum=1)
+LLM_REQUESTS_PER_MINUTE = env_int("LLM_REQUESTS_PER_MINUTE", 30)  # whole deployment; 0: no cap
+LLM_DAILY_TOKENS = env_int("LLM_DAILY_TOKENS", 2_000_000)  # prompt + answer, UTC day; 0: no cap
+LLM_FAQS_PER_MINUTE = env_int("LLM_FAQS_PER_MINUTE", 10)  # per client, like DEMOS_RUNS_PER_MINUTE
+LLM_MAX_QUEUED = env_int("LLM_MAX_QUEUED", 200)
+LLM_STREAM = env_bool("LLM_STREAM", True)
+LLM_STREAM_USAGE = env_bool("LLM_STREAM_USAGE", True)  # 0 for servers refusing stream_options
+LLM_FULL_TEXT = env_bool("LLM_FULL_TEXT", False)
+LLM_FULL_TEXT_CHARS = env_int("LLM_FULL_TEXT_CHARS", 60_000, minimum=1000)
+LLM_PREGENERATE_CATEGORIES = env_list("LLM_PREGENERATE_CATEGORIES")
+LLM_PREGENERATE_LANGS = env_list("LLM_PREGENERATE_LANGS", "en")
+# arXiv's HTML rendering of a paper (https://info.arxiv.org/about/accessible_HTML.html).
+ARXIV_HTML_URL = os.environ.get("ARXIV_HTML_URL", "https://arxiv.org/html")
+CELERY_TASK_ROUTES["reader.faq.tasks.faq_generate_task"] = {"queue": "llm"}
+# https://crontab.guru/#*/5_*_*_*_*
+CELERY_BEAT_SCHEDULE["faqs-fail-stale"] = {
+    "task": "reader.faq.tasks.faqs_fail_stale_task",
+    "schedule": crontab(minute="*/5"),
+}
+if LLM_ENABLED and LLM_PREGENERATE_CATEGORIES:
+    # After the evening ingest (20:45 ET): https://crontab.guru/#30_21_*_*_0-4
+    CELERY_BEAT_SCHEDULE["faqs-pregenerate"] = {
+        "task": "reader.faq.tasks.faqs_pregenerate_task",
+        "schedule": crontab(minute=30, hour=21, day_of_week="0-4"),
+    }
 
 LOGGING = {
     "version": 1,

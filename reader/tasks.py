@@ -10,44 +10,29 @@ from reader.arxiv import ArxivUnavailable
 logger = logging.getLogger(__name__)
 
 
-STALE_FEED_RETRY_SECONDS = 1800
-
-
 @shared_task(
-    bind=True,
     autoretry_for=(requests.ConnectionError, requests.Timeout, ArxivUnavailable),
     retry_backoff=60,
     retry_backoff_max=1800,
     retry_jitter=True,
     max_retries=5,
 )
-def papers_ingest_new_task(self, categories: list[str] | None = None) -> str:
-    """Ingest today's announcements for ``categories`` (default: ARXIV_CATEGORIES); stale
-    feeds are fetched again half an hour later."""
+def papers_ingest_new_task(categories: list[str] | None = None, attempt: int = 0) -> str:
+    """Ingest today's announcements (default: ARXIV_CATEGORIES); stale feeds come back later."""
     from django.conf import settings
 
-    from reader.services import papers_ingest_new
+    from reader.services.ingest import papers_ingest_new_daily
 
-    report = papers_ingest_new(categories=categories or settings.ARXIV_CATEGORIES)
-    logger.info("daily ingest: %s", report.summary())
-    if report.stale and self.request.retries < self.max_retries:
-        raise self.retry(args=[report.stale], countdown=STALE_FEED_RETRY_SECONDS)
-    return report.summary()
-
-
-RENDER_CHUNK = 1000
+    categories = categories or settings.ARXIV_CATEGORIES
+    return papers_ingest_new_daily(categories=categories, attempt=attempt).summary()
 
 
 @shared_task
 def papers_rerender_stale_task() -> int:
-    """Queue the papers whose stored renderer version is outdated, in chunks, so that every
-    worker on the default queue renders a share (a snapshot import leaves millions)."""
-    from reader.services.papers import papers_stale_ids
+    """Queue the outdated renders in chunks, one task each, so every worker renders a share."""
+    from reader.services.papers import papers_rerender_stale
 
-    ids = papers_stale_ids()
-    for start in range(0, len(ids), RENDER_CHUNK):
-        papers_render_ids_task.delay(ids[start : start + RENDER_CHUNK])
-    return len(ids)
+    return papers_rerender_stale(render_chunk=papers_render_ids_task.delay, progress=False)
 
 
 @shared_task(acks_late=True)

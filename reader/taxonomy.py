@@ -4,6 +4,8 @@ Pure data: (code, name) per group. ``ALIASES`` maps the alias code to the canoni
 listings for ``math.IT`` and ``cs.IT`` merge.
 """
 
+from dataclasses import dataclass, field
+
 GROUPS: dict[str, list[tuple[str, str]]] = {
     "Computer Science": [
         ("cs.AI", "Artificial Intelligence"),
@@ -198,3 +200,62 @@ def archive_of(code: str) -> str:
 def all_categories() -> list[tuple[str, str, str]]:
     """Every canonical category as (code, name, group)."""
     return [(code, name, group) for group, items in GROUPS.items() for code, name in items]
+
+
+# ---- category expressions: Cool Papers' URL grammar ----
+# ``cs.AI`` (one), ``cs.AI,cs.CL`` (union) and ``cs.AI+cs.LG-cs.CY`` (union minus). Codes
+# themselves contain hyphens (``hep-th``, ``cond-mat.stat-mech``), so an expression is read by
+# matching the longest known code at each position rather than by splitting on ``-``.
+
+CATEGORY_CODES: frozenset[str] = frozenset(code for code, _name, _group in all_categories())
+ARCHIVES: frozenset[str] = frozenset(archive_of(code) for code in CATEGORY_CODES)
+# Longest first, so "cond-mat.stat-mech" wins over "cond-mat" at the same position.
+_KNOWN = sorted(CATEGORY_CODES | ARCHIVES | set(ALIASES), key=len, reverse=True)
+_KNOWN_LOWER = {code.lower(): code for code in _KNOWN}
+
+
+@dataclass(frozen=True)
+class CategoryExpr:
+    """A parsed category expression: included and excluded canonical codes, plus its text."""
+
+    include: tuple[str, ...]
+    exclude: tuple[str, ...] = ()
+    text: str = field(default="", compare=False)
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def _expand(code: str) -> list[str]:
+    """Canonical category codes for a code, an alias or a whole archive (``cs``)."""
+    code = ALIASES.get(code, code)
+    if code in ARCHIVES and "." not in code:
+        members = sorted(c for c in CATEGORY_CODES if archive_of(c) == code)
+        return members or [code]
+    return [code]
+
+
+def parse_category_expr(text: str) -> CategoryExpr:
+    """Parse ``a,b+c-d`` into a CategoryExpr; ValueError names the unknown part."""
+    include: list[str] = []
+    exclude: list[str] = []
+    pos, sign = 0, "+"
+    lowered = text.lower()
+    while pos < len(text):
+        code = next((c for c in _KNOWN if lowered.startswith(c.lower(), pos)), None)
+        end = pos + len(code) if code else pos
+        if code is None or (end < len(text) and text[end] not in ",+-"):
+            raise ValueError(f"unknown category at {text[pos:]!r}")
+        (include if sign == "+" else exclude).extend(_expand(_KNOWN_LOWER[code.lower()]))
+        if end == len(text):
+            break
+        sign = "-" if text[end] == "-" else "+"
+        pos = end + 1
+        if pos == len(text):
+            raise ValueError("category expression ends with an operator")
+    if not include:
+        raise ValueError("no category to include")
+    dedup = tuple(dict.fromkeys(c for c in include if c not in exclude))
+    if not dedup:
+        raise ValueError("every included category is also excluded")
+    return CategoryExpr(include=dedup, exclude=tuple(dict.fromkeys(exclude)), text=text)

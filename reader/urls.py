@@ -6,6 +6,7 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("demos/", include("demos.urls")),
-    path("", include("reader.urls_export")),
+    path("", include("reader.faq.urls")),
+    path("", include("reader.zotero.urls")),
     path("", include("reader.urls_pages")),
 ]

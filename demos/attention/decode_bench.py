@@ -2,7 +2,9 @@
 
 Shared by demo D7 (attention/kv_cache.py) and bench/bench_attention.py. Every timed row is also
 checked against the naive reference on its first two sequences (`rel_err_vs_naive`). Bytes and
-FLOPs come from the shapes, never from the time (design/demos.md §2.8).
+FLOPs come from the shapes, never from the time (design/demos.md §2.8). On CUDA every step is
+timed as a CUDA graph with L2 flushed before each repetition, and each row records its working
+set as a multiple of L2 (design/demos.md §4.9: below 4x, "bandwidth" may be L2's).
 """
 
 from collections.abc import Callable
@@ -15,7 +17,7 @@ import torch
 from demos.attention.mla import MLA_DECODE, mla_decode_reference, mla_decode_sdpa
 from demos.attention.naive import attention_naive
 from demos.attention.variants import decode_bmm, decode_sdpa, kv_heads
-from demos.common.timing import copy_bandwidth, matmul_throughput, time_fn
+from demos.common.timing import copy_bandwidth, l2_bytes, matmul_throughput, time_fn
 
 
 @dataclass(frozen=True)
@@ -46,7 +48,8 @@ def roofs(
     """Measured copy bandwidth (read + write) and matmul throughput in `dtype` on this device."""
     copy = copy_bandwidth(device, copy_bytes, dtype, reps=reps)
     mm = matmul_throughput(device, matmul_n, dtype, reps=reps)
-    return {"copy_Bps": copy["Bps"], "matmul_FLOPps": mm["FLOPps"], "copy": copy, "matmul": mm}
+    return {"copy_Bps": copy["Bps"], "matmul_FLOPps": mm["FLOPps"], "copy": copy, "matmul": mm,
+            "l2_bytes": l2_bytes(device)}  # fmt: skip
 
 
 def _rel_err(o: torch.Tensor, ref: torch.Tensor) -> float:
@@ -63,9 +66,11 @@ def _row(
     row |= {"flops": flops, "time_us": None, "TBps": None, "fraction_of_copy": None}
     row |= {"TFLOPS": None, "fraction_of_roofline": None, "bound": None, "rel_err_vs_naive": None}
     row["error"] = None
+    l2 = roof.get("l2_bytes") or 0
+    row["working_set_over_l2"] = nbytes / l2 if l2 else None
     try:
         row["rel_err_vs_naive"] = _rel_err(fn()[:2], ref)
-        t = time_fn(fn, device, warmup=warmup, reps=reps)
+        t = time_fn(fn, device, warmup=warmup, reps=reps, flush=True, graph=True)
     except torch.cuda.OutOfMemoryError:
         raise  # the platform turns this into a failed run
     except RuntimeError as exc:  # e.g. a forced SDPA backend that rejects these shapes
@@ -73,6 +78,7 @@ def _row(
         return row
     t_mem, t_flop = nbytes / roof["copy_Bps"], flops / roof["matmul_FLOPps"]
     row |= {"time_us": t["median_s"] * 1e6, "p10_us": t["p10_s"] * 1e6, "p90_us": t["p90_s"] * 1e6}
+    row |= {"cuda_graph": t["graphed"], "l2_flushed": t["l2_flushed"]}
     row["TBps"] = nbytes / t["median_s"] / 1e12
     row["fraction_of_copy"] = nbytes / t["median_s"] / roof["copy_Bps"]
     row["TFLOPS"] = flops / t["median_s"] / 1e12

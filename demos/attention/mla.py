@@ -121,14 +121,22 @@ def mla_naive(w: MLAWeights, h: torch.Tensor, *, rope_keys: str = "decoupled") -
     return o @ w.W_O.T  # (B, T, d_model)
 
 
-def mla_absorbed(w: MLAWeights, h: torch.Tensor) -> torch.Tensor:
-    """Causal MLA layer with W_UK absorbed into the query and W_UV applied after attention."""
+def mla_absorbed(w: MLAWeights, h: torch.Tensor, *, rope_keys: str = "decoupled") -> torch.Tensor:
+    """Causal MLA layer with W_UK absorbed into the query and W_UV applied after attention.
+
+    rope_keys="compressed_too" tries to absorb a layer that also rotates q^C and k^C: a latent
+    cache can only rotate the latent (q_lat and c), which is not the per-head rotation of
+    mla_naive(rope_keys="compressed_too") -- the identity breaks (DeepSeek-V2 Sec. 2.1.3).
+    """
     B, T, _ = h.shape
     H, d_h = w.W_UK.shape[:2]
     q_c, q_r = _queries(w, h)
     c, k_r = mla_cache(w, h)
     q_lat = torch.einsum("bhtd,hdc->bhtc", q_c, w.W_UK)  # (B, H, T, d_c) absorb W_UK
-    s = q_lat @ c[:, None].transpose(-1, -2)  # (B, H, T, T) scores against the latent
+    c_key = c
+    if rope_keys == "compressed_too":
+        q_lat, c_key = rope(q_lat), rope(c)  # rotation in latent space, the only one available
+    s = q_lat @ c_key[:, None].transpose(-1, -2)  # (B, H, T, T) scores against the latent
     s += q_r @ k_r[:, None].transpose(-1, -2)  # + decoupled RoPE scores
     p = _causal_softmax(s, (d_h + q_r.shape[-1]) ** -0.5).to(c.dtype)  # scale of d_h + d_R
     o_lat = p @ c[:, None]  # (B, H, T, d_c) attention over the shared latent

@@ -5,16 +5,25 @@ initialised CUDA could not fork usable children.
 """
 
 import os
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import torch
+# torch warns at import when numpy is not installed; demos never hand tensors to numpy (results
+# go through .tolist()), so the warning only alarms whoever reads a worker's log. Demo.run and
+# the CLI import this module before anything else imports torch.
+warnings.filterwarnings("ignore", message="Failed to initialize NumPy", category=UserWarning)
 
-from demos.base import DeviceUnavailable, Size
+import torch  # noqa: E402
+
+from demos.errors import DeviceUnavailable  # noqa: E402
+
+if TYPE_CHECKING:  # demos.base imports this module inside Demo.run; no import back at runtime
+    from demos.base import Size
 
 
-def resolve_device(size: Size, device: str | None = None) -> str:
+def resolve_device(size: "Size", device: str | None = None) -> str:
     """The device a run uses: the explicit choice, else the size's (full needs CUDA)."""
     want = device or size.device
     if want not in ("cpu", "cuda"):
@@ -26,7 +35,7 @@ def resolve_device(size: Size, device: str | None = None) -> str:
 
 
 def env_record(
-    *, device: str, dtype: str, seed: int, size: Size, demo_version: int, **extra: Any
+    *, device: str, dtype: str, seed: int, size: "Size", demo_version: int, **extra: Any
 ) -> dict[str, Any]:
     """The `env` dict of a result: torch, device, dtype, threads, seed, size, version."""
     record: dict[str, Any] = {

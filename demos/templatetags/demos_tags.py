@@ -48,3 +48,24 @@ def demo_percent(fraction) -> int:
 def demo_label(name: str) -> str:
     """A snake_case key as words ("fd_vs_nfe" -> "fd vs nfe")."""
     return str(name).replace("_", " ")
+
+
+@register.filter
+def demo_is_number(value) -> bool:
+    """True for int and float cells (not bools): they are kept on one line in tables."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+@register.inclusion_tag("demos/_paper_panel.html", takes_context=True)
+def demo_panel(context, paper) -> dict:
+    """The live-demo panel of a paper page: the demos whose papers include this one.
+
+    A tag of the demos app, so the reader app never imports demos (architecture §1.2).
+    """
+    from demos.selectors import demo_list_for_paper
+
+    return {
+        "demos": demo_list_for_paper(paper.arxiv_id),
+        "paper": paper,
+        "csrf_token": context.get("csrf_token"),
+    }

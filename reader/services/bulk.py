@@ -27,7 +27,8 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from reader.models import ListingEntry, Paper, PaperVersion
+from reader.models import Category, ListingEntry, Paper, PaperVersion
+from reader.taxonomy import archive_of
 
 logger = logging.getLogger(__name__)
 
@@ -363,3 +364,26 @@ def listings_insert(rows: list[Sequence], *, new: bool = False) -> None:
     """Insert (paper_id, category, issue_date, section, position) rows, dates adapted."""
     conflict = ("paper_id", "category", "issue_date")
     _insert_ignore(ListingEntry, LISTING_COLUMNS, conflict, rows, new)
+
+
+def categories_ensure(codes: set[str]) -> None:
+    """Create a placeholder row for every category code not known yet (aliases are merged)."""
+    if not codes:
+        return
+    known = set(Category.objects.filter(code__in=codes).values_list("code", flat=True))
+    Category.objects.bulk_create(
+        [Category(code=c, name=c, archive=archive_of(c)) for c in sorted(codes - known) if c],
+        ignore_conflicts=True,
+    )
+
+
+def plan_apply(plan, pks: dict[str, int]) -> None:
+    """Write an upsert plan (``plan.UpsertPlan``): categories, inserts, updates, then the
+    version and listing rows of every paper it touched (``pks``: stored papers' keys)."""
+    categories_ensure(plan.categories)
+    pks = pks | papers_insert(plan.new_params)
+    papers_update(plan.changed)
+    new_ids = set(plan.new_ids)
+    for rows, insert in ((plan.versions, versions_insert), (plan.listings, listings_insert)):
+        insert([(pks[a], *row) for a, row in rows if a in new_ids], new=True)
+        insert([(pks[a], *row) for a, row in rows if a not in new_ids])

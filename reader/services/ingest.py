@@ -17,9 +17,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from reader import arxiv
-from reader.arxiv_client import ArxivClient
+from reader.arxiv.calendar import current_listing_date
+from reader.arxiv.client import ArxivClient
 from reader.models import FeedState, HarvestState
-from reader.services.calendar import current_listing_date
 from reader.services.papers import papers_upsert
 from reader.services.throttle import arxiv_slot
 
@@ -73,19 +73,6 @@ def arxiv_client() -> ArxivClient:
     )
 
 
-def _feed_category(result) -> str | None:
-    """The category a saved announcement feed lists: the one every entry carries."""
-    if result.kind not in ("rss", "atom-feed") or not result.entries:
-        return None
-    common = set.intersection(*(set(e["categories"]) for e in result.entries))
-    if len(common) == 1:
-        return common.pop()
-    primaries = {
-        e["primary_category"] for e in result.entries if e["announce_type"] in ("new", "replace")
-    }
-    return primaries.pop() if len(primaries) == 1 else None
-
-
 def _apply_pages(
     pages: Iterator,
     report: IngestReport,
@@ -105,15 +92,36 @@ def _apply_pages(
             report.fail(f"{what} after {label}", exc)
             return results
         try:
-            category = listing_category or _feed_category(result)
-            for position, entry in enumerate(result.entries):
-                entry["position"] = entry.get("position") or position
+            # the parsers own the feed's category and each entry's position
+            category = listing_category or result.feed_category
             report.counts.update(papers_upsert(result.entries, listing_category=category))
             results.append(result)
         except Exception as exc:
             report.fail(label, exc)
         if progress:
             progress(len(result.entries))
+
+
+STALE_FEED_RETRY_SECONDS = 1800  # arXiv's feeds have lagged for hours: look again in 30 minutes
+STALE_FEED_TRIES = 5
+
+
+def papers_ingest_new_daily(*, categories: Iterable[str], attempt: int = 0) -> IngestReport:
+    """The evening ingest of today's announcements (beat, Sunday to Thursday).
+
+    Categories whose feed and listing are still stale are queued again half an hour later,
+    up to STALE_FEED_TRIES times in all.
+    """
+    report = papers_ingest_new(categories=categories)
+    logger.info("daily ingest: %s", report.summary())
+    if report.stale and attempt + 1 < STALE_FEED_TRIES:
+        from reader.tasks import papers_ingest_new_task  # services -> tasks -> services
+
+        papers_ingest_new_task.apply_async(
+            kwargs={"categories": report.stale, "attempt": attempt + 1},
+            countdown=STALE_FEED_RETRY_SECONDS,
+        )
+    return report
 
 
 def papers_ingest_new(
@@ -203,8 +211,7 @@ def papers_ingest_ids(
     wanted = []
     for raw in ids:
         try:
-            bare, version = arxiv.normalize_id(raw)
-            wanted.append(f"{bare}v{version}" if version else bare)
+            wanted.append(arxiv.with_version(*arxiv.normalize_id(raw)))
         except arxiv.InvalidArxivId as exc:
             report.fail(raw, exc)
     if wanted:

@@ -7,6 +7,9 @@ from django import template
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
+from reader.arxiv.base import is_author_name
+from reader.arxiv.ids import abs_url
+
 register = template.Library()
 
 
@@ -17,9 +20,9 @@ def author_query(name: str) -> str:
 
 
 @register.filter
-def pdf_url(paper) -> str:
-    """arXiv's PDF URL for the latest version (PDFs are never re-hosted)."""
-    return f"https://arxiv.org/pdf/{paper.arxiv_id}v{paper.latest_version}"
+def arxiv_abs(arxiv_id: str, version=None) -> str:
+    """arXiv's abstract page for a bare id, of one version when given: ``id|arxiv_abs:v``."""
+    return abs_url(arxiv_id, version or None)
 
 
 @cache
@@ -58,6 +61,8 @@ AUTHORS_COLLAPSE = 40  # lists longer than this collapse behind <details> (works
 @register.simple_tag
 def author_list(authors: list[dict], hits=None) -> str:
     """The authors block; long lists collapse behind a <details> "et al." (no JS needed)."""
+    # rows stored before parsers dropped punctuation-only names (a lone ":") may still hold them
+    authors = [a for a in authors or () if is_author_name(a.get("name"))]
     if not authors:
         return ""
     if len(authors) <= AUTHORS_COLLAPSE:

@@ -1,6 +1,6 @@
 """Zotero markup: paper-page meta tags, COinS spans, unAPI hooks and export URLs.
 
-The tags format rows the view already loaded (``selectors_citation.citation_dict``); they
+The tags format rows the view already loaded (``reader.zotero.selectors.citation_dict``); they
 never query. Values are escaped by ``format_html``, once, so a KEV's ``&`` becomes ``&amp;``.
 """
 
@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from reader import zotero
-from reader.selectors_citation import citation_dict
+from reader.zotero.selectors import citation_dict
 
 register = template.Library()
 

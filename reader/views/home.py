@@ -6,8 +6,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from reader import selectors
-from reader.arxiv import InvalidArxivId, normalize_id
-from reader.converters import parse_category_expr
+from reader.arxiv import InvalidArxivId, normalize_id, with_version
+from reader.taxonomy import parse_category_expr
 from reader.views.common import error_page
 
 
@@ -23,8 +23,7 @@ def go(request: HttpRequest) -> HttpResponse:
     """Redirect ``?to=cs.AI+cs.LG`` or ``?to=2511.13720`` to its page."""
     text = request.GET.get("to", "").strip()[:500]
     try:
-        bare, version = normalize_id(text)
-        return redirect(reverse("reader:papers", args=[bare + (f"v{version}" if version else "")]))
+        return redirect(reverse("reader:papers", args=[with_version(*normalize_id(text))]))
     except InvalidArxivId:
         pass
     try:

@@ -3,10 +3,11 @@
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from reader import export_views, selectors
-from reader.converters import CategoryExpr
+from reader import selectors
 from reader.forms import ListingForm, form_errors
+from reader.taxonomy import CategoryExpr
 from reader.views.common import error_page, query_string
+from reader.zotero import views as export_views
 
 
 def listing(request: HttpRequest, cats: CategoryExpr) -> HttpResponse:
@@ -29,9 +30,17 @@ def listing(request: HttpRequest, cats: CategoryExpr) -> HttpResponse:
         page=params["page"],
         neighbours=not fragment,
     )
+    context = _listing_context(cats, result, params)
+    template = "reader/_listing_batch.html" if fragment else "reader/listing.html"
+    return render(request, template, context)
+
+
+def _listing_context(cats: CategoryExpr, result: selectors.Listing, params: dict) -> dict:
+    """Template context of a listing page or fragment: cards, paging and section links."""
     day = result.day.isoformat() if result.day else None
-    context = {
+    return {
         "cats": cats,
+        "fragment": params["fragment"],
         "listing": result,
         "sort": params["sort"],
         "rows": _rows(result),
@@ -51,8 +60,6 @@ def listing(request: HttpRequest, cats: CategoryExpr) -> HttpResponse:
             if s in result.counts
         ],
     }
-    template = "reader/_listing_batch.html" if fragment else "reader/listing.html"
-    return render(request, template, context)
 
 
 def _rows(result: selectors.Listing) -> list[dict]:

@@ -6,13 +6,15 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from reader import export_views, selectors, services
+from reader import selectors, services
 from reader.arxiv import InvalidArxivId, normalize_id
+from reader.converters import MAX_IDS
+from reader.faq.selectors import faq_lang, faq_panel
 from reader.views.common import error_page
+from reader.zotero import views as export_views
 
 logger = logging.getLogger(__name__)
 
-MAX_IDS = 200
 REFRESH_SECONDS = 5
 
 
@@ -78,7 +80,7 @@ def _paper_page(request: HttpRequest, arxiv_id: str, version: int | None) -> Htt
         "paper": paper,
         "asked_version": version,
         "versions": selectors.paper_versions(paper=paper),
-        "demos": selectors.paper_demos(arxiv_id=paper.arxiv_id),
+        "faq": faq_panel(paper=paper, lang=faq_lang(request.GET.get("lang"))),
     }
     return render(request, "reader/paper.html", context)
 

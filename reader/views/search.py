@@ -4,11 +4,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from reader import export_views, selectors
+from reader import selectors
 from reader.feeds import SearchFeed
 from reader.forms import SearchForm, form_errors
 from reader.search import QueryError, parse_query
 from reader.views.common import error_page, query_string
+from reader.zotero import views as export_views
 
 
 def _parse(request: HttpRequest) -> tuple[SearchForm, object, HttpResponse | None]:

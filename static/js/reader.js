@@ -89,29 +89,7 @@
       btn.textContent = 'Copied';
       setTimeout(function () { btn.textContent = old; }, 1200);
     };
-    if (navigator.clipboard && window.isSecureContext) {
-      navigator.clipboard.writeText(text).then(done, function () { fallbackCopy(text); done(); });
-    } else {
-      fallbackCopy(text);
-      done();
-    }
-  }
-
-  function fallbackCopy(text) {
-    // Keep the reader's selection: copying must not reset their find position.
-    var sel = document.getSelection();
-    var ranges = [];
-    for (var i = 0; sel && i < sel.rangeCount; i++) ranges.push(sel.getRangeAt(i));
-    var ta = document.createElement('textarea');
-    ta.value = text;
-    ta.setAttribute('readonly', '');
-    ta.style.position = 'fixed';
-    ta.style.opacity = '0';
-    document.body.appendChild(ta);
-    ta.select();
-    try { document.execCommand('copy'); } catch (e) { /* nothing else to try */ }
-    document.body.removeChild(ta);
-    if (sel) { sel.removeAllRanges(); ranges.forEach(function (r) { sel.addRange(r); }); }
+    window.readerClipboard.copy(text).then(done, done);
   }
 
   // ---- keyword highlight and filter (skips typeset math) ----

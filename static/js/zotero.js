@@ -13,28 +13,6 @@
     }
   }
 
-  function fallbackCopy(text) {
-    // Plain-http pages have no navigator.clipboard; a hidden textarea still works there.
-    var area = document.createElement('textarea');
-    area.value = text;
-    area.setAttribute('readonly', '');
-    area.style.position = 'fixed';
-    area.style.opacity = '0';
-    document.body.appendChild(area);
-    area.select();
-    var ok = false;
-    try { ok = document.execCommand('copy'); } catch (e) { ok = false; }
-    document.body.removeChild(area);
-    return ok ? Promise.resolve() : Promise.reject(new Error('copy refused'));
-  }
-
-  function copyText(text) {
-    if (navigator.clipboard && window.isSecureContext) {
-      return navigator.clipboard.writeText(text).catch(function () { return fallbackCopy(text); });
-    }
-    return fallbackCopy(text);
-  }
-
   function flash(btn, label) {
     var original = btn.getAttribute('data-label') || btn.textContent;
     btn.setAttribute('data-label', original);
@@ -49,7 +27,7 @@
         if (!r.ok) throw new Error('HTTP ' + r.status);
         return r.text();
       })
-      .then(copyText)
+      .then(window.readerClipboard.copy)
       .then(function () { btn.setAttribute('data-copied', ''); flash(btn, 'Copied'); },
             function () { flash(btn, 'Copy failed'); });
   }

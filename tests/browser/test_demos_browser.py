@@ -23,9 +23,10 @@ def test_submit_real_demo_form_and_see_plots(page, live_server):
     assert "Finished" in page.inner_text("#demos-status")
     run = DemoRun.objects.get()
     plots = len(run.result["series"])
-    expect(page.locator(".demos-plot[data-drawn='1'] svg")).to_have_count(plots)
+    expect(page.locator(".demos-plot[data-drawn='1'] svg.demos-svg")).to_have_count(plots)
     assert page.locator(".demos-checks .demos-badge-pass").count() >= 1
-    assert page.locator(".demos-compare-paper table").count() >= 1
+    assert page.locator(".demos-comparison table").count() == 1  # the paper beside ours, first
+    assert page.locator("[data-anchor] table").count() >= 1  # the paper's own tables, folded
     assert page.console_errors == []
 
 
@@ -58,7 +59,7 @@ def test_watch_progress_then_plots(page, live_server, monkeypatch):
     width = page.eval_on_selector("[data-role=fill]", "el => el.style.width")
     assert width.endswith("%") and width != "0%"
     assert "of 16" in page.inner_text("[data-role=message]")
-    page.wait_for_selector(".demos-plot[data-drawn='1'] svg path", timeout=30_000)
+    page.wait_for_selector(".demos-plot[data-drawn='1'] svg.demos-svg path", timeout=30_000)
     assert "Finished" in page.inner_text("#demos-status")
     for t in threads:
         t.join(timeout=10)
@@ -113,9 +114,18 @@ def test_plot_kinds_render_as_svg(page, live_server, monkeypatch):
     )
     page.goto(f"{live_server.url}/demos/runs/{run.id}/")
     expect(page.locator(".demos-plot[data-drawn='1']")).to_have_count(4)
-    line_path = page.get_attribute("[data-plot=a_line] svg path", "d")
+    line_path = page.get_attribute("[data-plot=a_line] svg.demos-svg path", "d")
     assert line_path.count("M") == 2  # the line breaks at the null point
-    assert page.locator("[data-plot=b_loglog] svg path").count() == 2
-    assert page.locator("[data-plot=c_scatter] svg circle").count() == 3
-    assert page.locator("[data-plot=d_bar] svg rect").count() == 3
+    assert page.locator("[data-plot=b_loglog] svg.demos-svg path").count() == 2
+    assert page.locator("[data-plot=c_scatter] svg.demos-svg circle").count() == 3
+    # the two loglog lines differ in dash and marker, not only in colour
+    dashes = page.eval_on_selector_all(
+        "[data-plot=b_loglog] svg.demos-svg .demos-series path",
+        "els => els.map(e => e.getAttribute('stroke-dasharray'))",
+    )
+    assert len(set(dashes)) == 2
+    assert (
+        page.locator("[data-plot=b_loglog] svg.demos-svg .demos-series rect").count() == 4
+    )  # heun's squares
+    assert page.locator("[data-plot=d_bar] svg.demos-svg .demos-series rect").count() == 3
     assert page.console_errors == []

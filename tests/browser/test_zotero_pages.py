@@ -30,8 +30,15 @@ def test_paper_page_head_in_the_live_dom(page, live_server):
     )
     assert first == f"https://arxiv.org/pdf/{paper.arxiv_id}v1"
     assert page.locator("span.Z3988").count() == 0
-    assert page.locator("abbr.unapi-id").count() == 0
-    assert page.locator("link[rel=unapi-server]").count() == 0
+    # unAPI (priority 300) outranks Embedded Metadata (320): one id, the paper itself
+    ids = page.eval_on_selector_all("abbr.unapi-id", "els => els.map(e => e.title)")
+    assert ids == [paper.arxiv_id]
+    server = page.eval_on_selector("link[rel=unapi-server]", "e => e.href")
+    rdf = page.request.get(f"{server}?id={ids[0]}&format=rdf_zotero").text()
+    # the group author imports whole (a person with a surname only), the person split
+    assert "<foaf:surname>The ATLAS Collaboration</foaf:surname>" in rdf
+    assert "<foaf:surname>Borel</foaf:surname>" in rdf and "<foaf:givenName>Émile" in rdf
+    assert rdf.count("<foaf:givenName>") == 1
     assert page.console_errors == []
 
 

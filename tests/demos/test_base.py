@@ -17,6 +17,7 @@ from demos.base import (
     canonical_params,
     check_result,
     register,
+    table,
     validate_params,
 )
 
@@ -163,6 +164,9 @@ def _result(**overrides):
                 "lines": {"l": {"x": [1, 2], "y": [3.0, 4.0]}},
             }
         },
+        "tables": {
+            "comparison": table("Paper beside ours", ["q", "paper", "ours"], [["a", "1.0", 1.0]])
+        },
         "timings": {"total_s": 0.1},
         "env": {"torch": "2.13.0"},
         "checks": [{"name": "c", "claim": "c", "observed": 1.0, "threshold": "t", "passed": True}],
@@ -195,7 +199,7 @@ def test_check_result_accepts_valid():
                 }
             }
         },
-        {"tables": [{"rows": ["x" * 1_000_001]}]},
+        {"tables": {"comparison": table("t", ["a"], [["x" * 1_000_001]])}},
     ],
     ids=[
         "nan",

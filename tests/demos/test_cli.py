@@ -55,3 +55,13 @@ def test_errors_exit_2():
     assert unknown.returncode == 2 and "unknown demo" in unknown.stderr
     offsize = run_cli("run", "attention.kv_cache", "--param", "batch=8")
     assert offsize.returncode == 2 and "not offered" in offsize.stderr
+
+
+def test_run_prints_no_warning():
+    """torch's "Failed to initialize NumPy" warning must not reach a user (no -W ignore here)."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "demos", "run", "attention.kv_cache", "--size", "smoke"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert "Warning" not in proc.stderr and "NumPy" not in proc.stderr, proc.stderr

@@ -1,4 +1,4 @@
-"""reader.arxiv_client against `responses` stubs: retries, Retry-After, paging, politeness."""
+"""reader.arxiv.client against `responses` stubs: retries, Retry-After, paging, politeness."""
 
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -11,7 +11,7 @@ import requests
 import responses
 
 from reader.arxiv import ArxivApiError, ArxivParseError, ArxivUnavailable
-from reader.arxiv_client import ArxivClient, SpacingLimiter, parse_retry_after
+from reader.arxiv.client import ArxivClient, SpacingLimiter, parse_retry_after
 
 FIXTURES = Path(__file__).parent / "fixtures" / "arxiv"
 API = "https://export.arxiv.test/api/query"

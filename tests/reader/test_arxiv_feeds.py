@@ -1,4 +1,4 @@
-"""reader.arxiv_feeds and arxiv_listing: RSS 2.0 and Atom announcement feeds, the /list page."""
+"""reader.arxiv.feeds and arxiv_listing: RSS 2.0 and Atom announcement feeds, the /list page."""
 
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -171,3 +171,14 @@ def test_listing_page_without_heading_fails_loudly():
         parse_listing(LISTING.replace(b"list-title", b"list-heading"))
     with pytest.raises(ArxivParseError, match="HTML page.*parse_listing"):
         parse_any(LISTING)
+
+
+def test_the_parser_owns_positions_and_a_saved_feeds_category():
+    """Services never recompute them: positions in feed order, the category from the entries
+    when no link names it (a feed saved without its channel links)."""
+    body = fixture("rss_cs.LG.xml")
+    body = body.replace(b"<link>http://rss.arxiv.org/rss/cs.LG</link>", b"")
+    body = body.replace(b'<atom:link href="https://rss.arxiv.org/rss/cs.LG" rel="self"', b"<x")
+    result = parse_rss(body)
+    assert [e["position"] for e in result.entries] == [0, 1, 2, 3]
+    assert result.feed_category == "cs.LG"

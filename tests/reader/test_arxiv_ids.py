@@ -1,4 +1,4 @@
-"""reader.arxiv_ids: id normalisation, URL-converter patterns and OAI set names."""
+"""reader.arxiv.ids: id normalisation, URL-converter patterns and OAI set names."""
 
 import re
 

@@ -20,7 +20,7 @@ from reader.arxiv import (
     parse_api,
     parse_oai,
 )
-from reader.arxiv_base import _PARSER
+from reader.arxiv.base import _PARSER
 
 FIXTURES = Path(__file__).parent / "fixtures" / "arxiv"
 REPO = Path(__file__).resolve().parents[2]
@@ -199,7 +199,7 @@ def test_parser_itself_never_expands_entities():
 def test_pure_modules_import_without_django():
     code = (
         "import sys; sys.modules['django'] = None\n"
-        "import reader.arxiv, reader.arxiv_client\n"
+        "import reader.arxiv, reader.arxiv.client\n"
         "assert 'reader.models' not in sys.modules and 'reader.services' not in sys.modules\n"
     )
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}

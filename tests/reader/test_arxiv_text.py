@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reader.arxiv import ArxivParseError, new_entry, parse_snapshot_line
-from reader.arxiv_base import (
+from reader.arxiv.base import (
     _FLAT_SPLIT,
     _split_nested,
     collapse_ws,

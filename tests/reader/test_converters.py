@@ -3,7 +3,7 @@
 import pytest
 from django.urls import resolve
 
-from reader.converters import parse_category_expr
+from reader.taxonomy import parse_category_expr
 
 
 @pytest.mark.parametrize(

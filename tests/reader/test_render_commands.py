@@ -89,7 +89,9 @@ def test_rerender_task_fans_out_chunks_that_render_every_stale_row(monkeypatch):
     Paper.objects.update(renderer_version="")
     chunks = []
     real = tasks.papers_render_ids_task.delay
-    monkeypatch.setattr(tasks, "RENDER_CHUNK", 2)
+    from reader.services import papers as paper_services
+
+    monkeypatch.setattr(paper_services, "RENDER_CHUNK", 2)
     monkeypatch.setattr(
         tasks.papers_render_ids_task, "delay", lambda ids: chunks.append(ids) or real(ids)
     )

@@ -3,8 +3,8 @@
 import pytest
 from django.db import connection
 
-from reader import highlight, search
-from reader.search import QueryError, parse_query
+from reader import search
+from reader.search import QueryError, highlight, parse_query
 from tests.factories import papers_create
 
 

@@ -1,4 +1,4 @@
-"""selectors_citation and zotero_tags: the dict fed to reader.zotero, its v1-date fallbacks,
+"""reader.zotero.selectors and zotero_tags: the dict fed to reader.zotero, its v1-date fallbacks,
 constant query counts, and tags that never query."""
 
 from datetime import UTC, date, datetime
@@ -8,13 +8,13 @@ from django.template import Context, Template
 
 from reader import arxiv, selectors
 from reader.models import Paper
-from reader.selectors_citation import (
+from reader.services import papers_upsert
+from reader.zotero.selectors import (
     citation_dict,
     paper_citation_data,
     papers_citation_data,
     papers_for_citation,
 )
-from reader.services import papers_upsert
 from tests.factories import papers_create
 
 pytestmark = pytest.mark.django_db

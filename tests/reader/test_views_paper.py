@@ -61,11 +61,14 @@ def test_paper_page_shows_everything(client):
         "static/vendor/mathjax/tex-chtml.js",
     ]:
         assert needle in html, needle
-    # Load order: config, MathJax, math.js, reader.js (then zotero.js); deferred, none inline.
+    # Load order: config, MathJax, math.js, then the clipboard helper before the two scripts
+    # that use it (reader.js, zotero.js); deferred, none inline.
     scripts = re.findall(r"<script([^>]*)>", html)
     assert all(" defer " in s + " " and "src=" in s for s in scripts)
     order = [re.search(r'src="([^"]+)"', s).group(1).rsplit("/", 1)[-1] for s in scripts]
-    assert order[:4] == ["mathjax-config.js", "tex-chtml.js", "math.js", "reader.js"]
+    assert order[:6] == [
+        "mathjax-config.js", "tex-chtml.js", "math.js", "clipboard.js", "reader.js", "zotero.js",
+    ]  # fmt: skip
 
 
 def test_note_is_rendered_markdown(client):
@@ -168,14 +171,15 @@ def test_long_author_lists_collapse_without_js(client):
     assert "more-authors" not in client.get(f"/arxiv/{short.arxiv_id}").content.decode()
 
 
-def test_demo_panel_lists_registered_demos(client, monkeypatch):
-    from reader import selectors
-
-    demos = [{"key": "d1", "title": "Few-step sampler", "url": "/demos/d1/", "run_url": "/x"}]
-    monkeypatch.setattr(selectors, "paper_demos", lambda arxiv_id: demos)
-    papers_create(1, arxiv_id="2511.00004")
-    html = client.get("/arxiv/2511.00004").content.decode()
-    assert 'href="/demos/d1/"' in html and "Few-step sampler" in html
+def test_demo_panel_lists_registered_demos(client):
+    """The panel comes from the demos app's {% demo_panel %} tag, from the real catalogue."""
+    papers_create(1, arxiv_id="2312.00094")  # AMED: the primary paper of D1
+    html = client.get("/arxiv/2312.00094").content.decode()
+    assert 'href="/demos/diffusion.few_step_samplers/"' in html
+    assert 'action="/demos/diffusion.few_step_samplers/runs/"' in html
+    assert 'name="csrfmiddlewaretoken"' in html and 'name="paper" value="2312.00094"' in html
+    papers_create(1, arxiv_id="2511.00004")  # no demo names this paper
+    assert "demos-panel" not in client.get("/arxiv/2511.00004").content.decode()
 
 
 def test_related_papers_share_keywords(client):

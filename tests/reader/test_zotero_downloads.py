@@ -17,7 +17,8 @@ from pylatexenc.latex2text import LatexNodes2Text
 
 from reader import zotero
 from reader.models import Paper
-from reader.selectors_citation import paper_citation_data
+from reader.zotero import rdf as zotero_rdf
+from reader.zotero.selectors import paper_citation_data
 from tests.factories import papers_create
 from tests.reader.zotero_samples import CASES, ingest_samples
 
@@ -241,14 +242,14 @@ def test_unknown_formats_are_400_everywhere(client):
 
 # ---- unAPI ----
 
-Z = "http://www.zotero.org/namespaces/export#"
+Z = zotero_rdf.NS["z"]
 
 
 def rdf_items(content: bytes) -> list:
     """The item nodes (bib:Article) of a Zotero RDF document, parsed with lxml."""
     root = etree.fromstring(content)
     assert root.tag == "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}RDF"
-    return root.findall("{http://purl.org/net/biblio#}Article")
+    return root.findall(f"{{{zotero_rdf.NS['bib']}}}Article")
 
 
 def test_unapi_endpoint_follows_the_spec(client):

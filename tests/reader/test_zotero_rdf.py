@@ -1,4 +1,4 @@
-"""reader.zotero_rdf: the Zotero RDF that unAPI serves, parsed back with lxml.
+"""reader.zotero.rdf: the Zotero RDF that unAPI serves, parsed back with lxml.
 
 ``zotero_record`` below reads a document the way Zotero's RDF import translator (``RDF.js``)
 does for the elements we write: ``z:itemType``, ``dc:title``, ``bib:authors`` -> ``rdf:Seq`` ->
@@ -17,19 +17,11 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from reader import zotero_rdf
+from reader.zotero import rdf as zotero_rdf
 
 FIXTURES = Path(__file__).parent / "fixtures" / "zotero"
-RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-NS = {
-    "rdf": RDF,
-    "z": "http://www.zotero.org/namespaces/export#",
-    "dc": "http://purl.org/dc/elements/1.1/",
-    "dcterms": "http://purl.org/dc/terms/",
-    "bib": "http://purl.org/net/biblio#",
-    "foaf": "http://xmlns.com/foaf/0.1/",
-    "link": "http://purl.org/rss/1.0/modules/link/",
-}
+RDF = zotero_rdf.NS["rdf"]
+NS = zotero_rdf.NS  # the namespaces the module writes (asserted below against the root)
 
 
 def _load_papers() -> dict[str, dict]:
@@ -191,7 +183,6 @@ def test_several_papers_one_item_each_in_order_with_one_pdf_each():
 def test_namespaces_are_zoteros_own():
     root = parse(zotero_rdf.to_zotero_rdf([PAPERS["1706.03762"]]))
     assert root.nsmap == NS
-    assert zotero_rdf.NS == NS
 
 
 def test_only_items_and_attachments_carry_a_title():

@@ -15,9 +15,9 @@ from django.test.utils import CaptureQueriesContext
 from lxml import etree
 
 from reader import arxiv
+from reader.arxiv.calendar import issue_date_for
 from reader.models import Paper
 from reader.services import papers_upsert
-from reader.services.calendar import issue_date_for
 from tests.factories import papers_create
 from tests.reader.zotero_samples import (
     CASES,
@@ -92,10 +92,12 @@ def test_paper_page_head_has_exactly_the_zotero_tags(client, samples, arxiv_id):
     keys = [k for k, _v in got]
     assert [k for k in keys if k in DATE_TAGS] == ["citation_publication_date"]
     assert dict(got)["og:type"] == "article" and "citation_journal_title" not in keys
-    # COinS or unAPI would outrank the head tags and lose the PDF: neither is on this page.
+    # COinS would outrank the head tags and lose the PDF: none here. unAPI outranks both and
+    # serves Zotero RDF (preprint, archive ID, DOI, PDF, group authors whole): exactly one id.
     assert coins_titles(doc) == []
-    assert [a for a in doc.iter("abbr") if "unapi-id" in (a.get("class") or "")] == []
-    assert doc.findall("./head/link[@rel='unapi-server']") == []
+    ids = [a.get("title") for a in doc.iter("abbr") if "unapi-id" in (a.get("class") or "")]
+    assert ids == [arxiv_id]
+    assert len(doc.findall("./head/link[@rel='unapi-server']")) == 1
     # The tags sit in <head>, not in the body (the Connector reads html>head>meta).
     assert [m for m in doc.find("body").iter("meta")] == []
 
@@ -262,6 +264,26 @@ def test_list_pages_cost_no_query_per_paper(client):
     assert not [s for s in sql if "reader_paperversion" in s]
     with_page2 = client.get("/arxiv/cs.LG?page=2&fragment=1")
     assert len(coins_titles(parse(with_page2.content))) == 5
+
+
+def unapi_ids(doc) -> list[str]:
+    return [a.get("title") for a in doc.iter("abbr") if a.get("class") == "unapi-id"]
+
+
+def test_a_long_day_offers_every_paper_to_the_connector_in_constant_queries(client):
+    """Cards load 25 at a time, but the first response names every paper of the day once."""
+    day = papers_create(60, listing_category="cs.LG")
+    everyone = sorted(p.arxiv_id for p in day)
+    for url in ("/arxiv/cs.LG", "/arxiv/cs.LG?page=2", "/arxiv/cs.LG?sort=stars"):
+        ids = unapi_ids(parse(client.get(url).content))
+        assert sorted(ids) == everyone, url  # each paper once: cards plus the hidden rest
+    assert unapi_ids(parse(client.get("/arxiv/cs.LG?page=2&fragment=1").content)) == []
+    papers_create(400, listing_category="cs.LG", announce_date=day[0].announce_date)
+    with CaptureQueriesContext(connection) as big:
+        assert len(unapi_ids(parse(client.get("/arxiv/cs.LG").content))) == 460
+    with CaptureQueriesContext(connection) as small:
+        client.get("/arxiv/cs.AI+cs.LG")
+    assert len(big.captured_queries) == len(small.captured_queries)
 
 
 @pytest.mark.parametrize(

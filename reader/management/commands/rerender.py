@@ -10,10 +10,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--all", action="store_true", help="re-render every paper")
-        parser.add_argument("--batch", type=int, default=500)
+        parser.add_argument("--batch", type=int, default=None, help="papers per transaction")
 
     def handle(self, *args, **opts):
         count = papers_rerender_stale(
-            all_rows=opts["all"], batch_size=max(1, opts["batch"]), progress=opts["verbosity"] > 0
+            all_rows=opts["all"],
+            batch_size=opts["batch"] and max(1, opts["batch"]),
+            progress=opts["verbosity"] > 0,
         )
         self.stdout.write(f"re-rendered {count} paper(s)")

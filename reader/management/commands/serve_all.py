@@ -33,7 +33,7 @@ class Command(BaseCommand):
                 *celery,
                 "worker",
                 "-Q",
-                "default,demos",
+                "default,demos,llm",
                 "--concurrency=1",
                 "--prefetch-multiplier=1",
                 "-l",

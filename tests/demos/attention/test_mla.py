@@ -50,9 +50,20 @@ def test_absorbed_equals_naive(name, B, T, dtype):
     assert rel(mla_absorbed(w.to(dtype), h.to(dtype)), ref) < TOL[dtype]
 
 
-def test_rope_on_compressed_key_breaks_absorption():
-    _, w, h = setup("smoke", 1, 64)
-    assert rel(mla_absorbed(w, h), mla_naive(w, h, rope_keys="compressed_too")) > 0.1
+@pytest.mark.parametrize("name,T", [("tiny", 9), ("smoke", 64)], ids=["tiny-T9", "smoke-T64"])
+def test_rope_on_compressed_key_breaks_absorption_of_the_same_layer(name, T):
+    """Same layer both sides: decoupled RoPE absorbs exactly, RoPE on the latent key does not."""
+    _, w, h = setup(name, 1, T)
+    assert rel(mla_absorbed(w, h), mla_naive(w, h)) < 1e-10
+    coupled = mla_naive(w, h, rope_keys="compressed_too")
+    assert rel(mla_absorbed(w, h, rope_keys="compressed_too"), coupled) > 0.1
+
+
+def test_rope_on_one_position_is_the_identity():
+    """Sanity of the failing case: at T = 1 every rotation is the identity, so absorption holds."""
+    _, w, h = setup("tiny", 1, 1)
+    coupled = mla_naive(w, h, rope_keys="compressed_too")
+    assert rel(mla_absorbed(w, h, rope_keys="compressed_too"), coupled) < 1e-10
 
 
 def test_absorbed_scale_is_not_latent_width():

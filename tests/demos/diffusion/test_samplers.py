@@ -11,10 +11,11 @@ import torch
 
 from demos.common.env import cpu_threads
 from demos.common.metrics import loglog_slope
-from demos.diffusion.amed import C_GRID, R_GRID, fit_amed_coefficients
+from demos.diffusion.amed import C_RANGE, fit_amed_coefficients, golden_min, step_loss
 from demos.diffusion.gmm import denoise, mixture_random
 from demos.diffusion.samplers import (
     SAMPLERS,
+    amed_step,
     evaluations,
     intervals_for_nfe,
     sample_amed,
@@ -23,6 +24,7 @@ from demos.diffusion.samplers import (
     sample_euler,
     sample_heun,
     sample_ipndm,
+    to_d,
 )
 from demos.diffusion.schedules import SIGMA_MAX, refine_log, schedule_edm, schedule_logsnr
 
@@ -118,7 +120,7 @@ def test_ipndm_converges_faster_than_euler(problem):
     assert ipndm < euler - 1.0
 
 
-def test_amed_fit_picks_grid_values_and_beats_euler(problem):
+def test_amed_fit_stays_in_range_and_beats_euler(problem):
     denoiser, x_T, ref = problem
     g = torch.Generator().manual_seed(1)
     x_fit = SIGMA_MAX * torch.randn(128, 8, generator=g, dtype=torch.float64)
@@ -127,5 +129,46 @@ def test_amed_fit_picks_grid_values_and_beats_euler(problem):
         r, c = fit_amed_coefficients(denoiser, x_fit, sigmas, substeps=20)
         amed = sample_amed(denoiser, x_T, sigmas, r=r, c=c)
         euler = sample_euler(denoiser, x_T, schedule_edm(6))  # NFE 5
-    assert len(r) == len(c) == 3 and set(r) <= set(R_GRID) and set(c) <= set(C_GRID)
+    assert len(r) == len(c) == 3
+    assert all(0 <= v <= 1 for v in r) and all(C_RANGE[0] <= v <= C_RANGE[1] for v in c)
     assert (amed - ref).norm(dim=1).mean() < (euler - ref).norm(dim=1).mean()
+
+
+def test_amed_fit_is_as_good_as_a_fine_grid_search(problem):
+    """The coarse grid + golden section reaches the loss of a 0.005-spaced brute-force search."""
+    denoiser, _, _ = problem
+    g = torch.Generator().manual_seed(2)
+    x = SIGMA_MAX * torch.randn(64, 8, generator=g, dtype=torch.float64)
+    sigmas = schedule_edm(3)
+    s, s_next = sigmas[0], sigmas[1]
+    target = sample_heun(denoiser, x, refine_log(sigmas[:2], 20))
+    d = to_d(x, s, denoiser(x, s))
+    with cpu_threads("cpu", 1):
+        r, c = fit_amed_coefficients(denoiser, x, sigmas, first_step="denoiser", substeps=20)
+        fitted = step_loss(denoiser, x, d, s, s_next, target, r[0])[0]
+        brute = min(step_loss(denoiser, x, d, s, s_next, target, k / 200)[0] for k in range(201))
+    assert fitted <= brute * (1 + 1e-3)
+
+
+@pytest.mark.parametrize(
+    "target_c,expected", [(1.0, 1.0), (1.005, 1.005), (1.3, C_RANGE[1]), (0.5, C_RANGE[0])],
+    ids=["c=1", "c=1.005 inside", "c=1.3 clipped", "c=0.5 clipped"],
+)  # fmt: skip
+def test_step_loss_solves_c_in_closed_form_and_clips(problem, target_c, expected):
+    denoiser, _, _ = problem
+    g = torch.Generator().manual_seed(3)
+    x = SIGMA_MAX * torch.randn(32, 8, generator=g, dtype=torch.float64)
+    sigmas = schedule_edm(3)
+    s, s_next = sigmas[0], sigmas[1]
+    d = to_d(x, s, denoiser(x, s))
+    r = 0.3
+    target = amed_step(denoiser, x, d, s, s_next, r, target_c)  # exactly reachable at target_c
+    loss, c = step_loss(denoiser, x, d, s, s_next, target, r)
+    assert c == pytest.approx(expected, abs=1e-9)
+    assert (loss < 1e-18) == (target_c == expected)
+
+
+@pytest.mark.parametrize("lo,hi,best", [(0.0, 1.0, 0.3), (0.0, 0.1, 0.02), (0.5, 0.9, 0.5)],
+                         ids=["interior", "narrow bracket", "at the edge"])  # fmt: skip
+def test_golden_section_finds_a_parabola_minimum(lo, hi, best):
+    assert golden_min(lambda r: (r - best) ** 2, lo, hi, 40) == pytest.approx(best, abs=1e-6)

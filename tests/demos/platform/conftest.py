@@ -7,12 +7,14 @@ from django.core.cache import cache
 
 from demos.base import (
     REGISTRY,
+    Claim,
     Demo,
     DemoParamsInvalid,
     Param,
     Size,
     _check_declaration,
     no_progress,
+    table,
 )
 
 FAKE_KEY = "platform.echo"
@@ -34,14 +36,8 @@ class EchoDemo(Demo):
         Param("width", "int", 4, "Full-size knob.", 1, 8, sizes=("full",)),
     )
     sizes = {"smoke": Size("smoke", "cpu", 1.0), "full": Size("full", "cuda", 10.0)}
-    claims = (
-        {
-            "caption": "Paper table",
-            "columns": ["method", "FID"],
-            "rows": [["ours", 6.61]],
-            "source": "Table 1",
-        },
-    )
+    claims = (Claim("slope_two", "slope is 2"),)
+    anchors = {"paper": table("Paper table", ["method", "FID"], [["ours", "6.61"]], "Table 1")}
     caveats = ("A toy.",)
     behaviour: ClassVar[dict[str, Any]] = {"mode": "ok", "calls": 0}
 
@@ -77,6 +73,11 @@ class EchoDemo(Demo):
                     "y_label": "y",
                     "lines": {"s x^2": {"x": xs, "y": [params["scale"] * x * x for x in xs]}},
                 },
+            },
+            "tables": {
+                "comparison": table(
+                    "Paper beside ours", ["quantity", "paper", "ours"], [["slope", "2", 2.0]]
+                )
             },
             "timings": {"total_s": 0.001},
             "env": {"torch": "test", "device": "cpu", "seed": params["seed"], "size": size},

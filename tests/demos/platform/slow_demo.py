@@ -42,6 +42,14 @@ class SlowDemo(Demo):
                     },
                 },
             },
+            "tables": {
+                "comparison": {
+                    "title": "Paper beside ours",
+                    "columns": ["quantity", "paper", "ours"],
+                    "rows": [["steps", "3", steps]],
+                    "notes": "",
+                }
+            },
             "timings": {"total_s": steps * 0.25},
             "env": {"device": "cpu", "seed": params["seed"], "size": size},
             "checks": [{"name": "slept", "claim": "it slept", "observed": steps, "passed": True}],

@@ -50,6 +50,42 @@ def test_index_lists_every_catalogue_demo_with_its_papers(client):
             assert f"arXiv:{arxiv_id}" in html
 
 
+def test_index_groups_demos_by_family_in_catalogue_order(client):
+    html = client.get("/demos/").content.decode()
+    heads = ["Diffusion samplers and training", "Attention and the KV cache"]
+    positions = [html.index(f'-h">{h}</h2>') for h in heads]
+    assert positions == sorted(positions)
+    assert positions[0] < html.index("Few-step diffusion samplers") < positions[1]
+    assert 'href="#family-2"' in html
+
+
+def test_grouping_keeps_catalogue_order_within_and_across_families(monkeypatch):
+    from demos import selectors
+
+    keys = ["diffusion.a", "attention.b", "diffusion.c", "vq.d", "attention.e"]
+    monkeypatch.setattr(selectors, "demo_list", lambda: [{"key": k} for k in keys])
+    groups = selectors.demo_list_by_family()
+    assert [g["family"] for g in groups] == [
+        "Diffusion samplers and training", "Attention and the KV cache", "Vector quantisation",
+    ]  # fmt: skip
+    assert [[d["key"] for d in g["demos"]] for g in groups] == [
+        ["diffusion.a", "diffusion.c"], ["attention.b", "attention.e"], ["vq.d"],
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "key,family",
+    [("diffusion.x", "Diffusion samplers and training"), ("vq.divq", "Vector quantisation"),
+     ("ssm.hippo", "State-space models"), ("optim.muon", "Optimisation"),
+     ("dlm.reversal", "Diffusion language models"), ("new_family.x", "New family")],
+    ids=lambda v: v if "." in v else None,
+)  # fmt: skip
+def test_family_names(key, family):
+    from demos.selectors import demo_family
+
+    assert demo_family(key) == family
+
+
 def test_index_shows_the_latest_verdict(client, make_run, monkeypatch):
     from demos import catalog
     from demos.services import demo_run_execute
@@ -154,6 +190,39 @@ def test_rate_limit_answers_429_with_retry_after(client, echo_demo, no_enqueue):
     assert "Too many runs" in response.content.decode()
 
 
+MISSING_CACHE_TABLE = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "demos_cache_table_never_created",  # as before `createcachetable`
+    }
+}
+
+
+@override_settings(CACHES=MISSING_CACHE_TABLE, DEMOS_RUNS_PER_MINUTE=2)
+def test_missing_cache_table_allows_the_run_with_a_warning(client, echo_demo, no_enqueue, caplog):
+    """A real DatabaseError from the cache: the run is taken (303), never a 500."""
+    with caplog.at_level("WARNING", logger="demos.services"):
+        for seed in range(3):  # over the limit of 2: the limiter is off while the cache is down
+            assert _post(client, _full_form(seed=str(seed))).status_code == 303
+    assert DemoRun.objects.count() == 3
+    assert "rate limit not applied" in caplog.text
+    assert _post(client, _full_form(seed="9")).status_code == 303  # the transaction survived
+
+
+@override_settings(DEMOS_RUNS_PER_MINUTE=2)
+def test_cache_server_down_allows_the_run(client, echo_demo, no_enqueue, monkeypatch, caplog):
+    from django.core.cache import cache
+
+    def down(*args, **kwargs):
+        raise ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(cache, "add", down)
+    monkeypatch.setattr(cache, "incr", down)
+    with caplog.at_level("WARNING", logger="demos.services"):
+        assert _post(client, _full_form()).status_code == 303
+    assert "ConnectionError" in caplog.text
+
+
 @pytest.mark.parametrize(
     ("proxies", "forwarded", "remote", "client_address"),
     [
@@ -218,9 +287,59 @@ def test_run_page_succeeded_shows_checks_claims_plots_timings_env(client, make_r
     html = client.get(f"/demos/runs/{run.id}/").content.decode()
     assert "Finished" in html
     assert "slope is 2" in html and "holds" in html and "does not hold" in html
-    assert "This run measured" in html and "The paper reports" in html and "6.61" in html
-    assert 'data-plot="curve"' in html
+    assert "1 of 2</strong> claim checks hold" in html
+    assert "Every value this run measured" in html and "The paper's own tables" in html
+    assert "6.61" in html and 'data-plot="curve"' in html
     assert "Timings" in html and "wall_s" in html and "Environment" in html
+    # the reader's question first: the comparison, then the checks, the raw summary last
+    order = [html.index(s) for s in ("The paper beside ours", "Does the claim reproduce?",
+                                     "Every value this run measured", "Environment")]  # fmt: skip
+    assert order == sorted(order)
+    # a failed check says what was expected and what was seen; defaults: no excuse offered
+    assert "The claim expected &gt; 1; this run observed 0." in html
+    assert "The run used the default parameters" in html
+
+
+def test_failed_check_at_non_default_params_says_a_claim_may_fail(client, make_run):
+    run = make_run(params={"scale": "3", "mode": "b"})
+    from demos.services import demo_run_execute
+
+    demo_run_execute(run_id=str(run.id))
+    html = client.get(f"/demos/runs/{run.id}/").content.decode()
+    assert "This run changed mode, scale from the defaults" in html
+    assert "a claim may legitimately fail" in html
+
+
+def test_per_seed_checks_list_every_seed(client, make_run, echo_demo, monkeypatch):
+    from demos.base import seed_check
+
+    per_seed = {0: (1.5, True), 1: (0.7, False), 2: (1.9, True)}
+    original = echo_demo.run
+
+    def run(self, *args, **kwargs):
+        result = original(self, *args, **kwargs)
+        result["checks"] = [seed_check("gap", "gap above 1 on every seed", "> 1", per_seed)]
+        return result
+
+    monkeypatch.setattr(echo_demo, "run", run)
+    run_row = make_run()
+    from demos.services import demo_run_execute
+
+    demo_run_execute(run_id=str(run_row.id))
+    html = client.get(f"/demos/runs/{run_row.id}/").content.decode()
+    assert "evaluated on 3 seeds" in html and "Per seed (3)" in html
+    assert html.count('<tr class="demos-fail"><td>1</td><td>0.7</td>') == 1
+    assert "first failing seed" in html
+
+
+def test_raw_summary_shows_units(client, make_run, echo_demo, monkeypatch):
+    monkeypatch.setattr(echo_demo, "units", {"sca": "wrong", "scale": "dimensionless"})
+    run = make_run()
+    from demos.services import demo_run_execute
+
+    demo_run_execute(run_id=str(run.id))
+    html = client.get(f"/demos/runs/{run.id}/").content.decode()
+    assert '<th scope="row"><code>scale</code></th><td>1</td><td>dimensionless</td>' in html
 
 
 def test_run_page_failed_shows_only_the_first_error_line(client, make_run):

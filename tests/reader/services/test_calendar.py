@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from reader.services.calendar import announcement_evening, issue_date_for
+from reader.arxiv.calendar import announcement_evening, issue_date_for
 
 ET = ZoneInfo("America/New_York")
 

@@ -65,7 +65,11 @@ def test_daily_ingest_runs_after_each_announcement_on_the_default_queue():
     assert tasks.papers_ingest_new_task.name in {
         e["task"] for e in settings.CELERY_BEAT_SCHEDULE.values()
     }
-    assert settings.CELERY_TASK_ROUTES == {"demos.tasks.demo_run_execute_task": {"queue": "demos"}}
+    # Only the demo and FAQ runners have queues of their own; ingest stays on `default`.
+    assert settings.CELERY_TASK_ROUTES == {
+        "demos.tasks.demo_run_execute_task": {"queue": "demos"},
+        "reader.faq.tasks.faq_generate_task": {"queue": "llm"},
+    }
     assert tasks.papers_ingest_new_task.max_retries == 5
 
 

@@ -8,8 +8,8 @@ import pytest
 from django.test import override_settings
 
 from reader import tasks
+from reader.arxiv.calendar import EASTERN, current_listing_date
 from reader.models import FeedState, ListingEntry
-from reader.services.calendar import EASTERN, current_listing_date
 from reader.services.ingest import IngestReport, papers_ingest_new
 from tests.conftest import shared_path
 
@@ -100,7 +100,9 @@ def test_fresh_feed_needs_no_listing_page(arxiv_replay):
 
 
 def test_daily_task_fetches_stale_categories_again(monkeypatch):
-    calls, retries = [], []
+    from reader.services import ingest
+
+    calls, queued = [], []
 
     def fake_ingest(*, categories):
         calls.append(list(categories))
@@ -108,19 +110,13 @@ def test_daily_task_fetches_stale_categories_again(monkeypatch):
         report.stale = [c for c in categories if c == "cs.AI"]
         return report
 
-    class Retried(Exception):
-        pass
-
-    def fake_retry(**kwargs):
-        retries.append(kwargs)
-        return Retried()
-
     task = tasks.papers_ingest_new_task
-    monkeypatch.setattr("reader.services.papers_ingest_new", fake_ingest)
-    monkeypatch.setattr(task, "retry", fake_retry)
-    with pytest.raises(Retried):
-        task.run(["cs.LG", "cs.AI"])
+    monkeypatch.setattr(ingest, "papers_ingest_new", fake_ingest)
+    monkeypatch.setattr(task, "apply_async", lambda **kw: queued.append(kw))
+    assert task.run(["cs.LG", "cs.AI"]).startswith("new 0 /")
     assert calls == [["cs.LG", "cs.AI"]]
-    assert retries == [{"args": [["cs.AI"]], "countdown": tasks.STALE_FEED_RETRY_SECONDS}]
-    assert task.run(["cs.LG"]).startswith("new 0 /")  # nothing stale: done
-    assert len(retries) == 1
+    retry = {"kwargs": {"categories": ["cs.AI"], "attempt": 1}}
+    assert queued == [{**retry, "countdown": ingest.STALE_FEED_RETRY_SECONDS}]
+    task.run(["cs.LG"])  # nothing stale: done
+    task.run(["cs.AI"], attempt=ingest.STALE_FEED_TRIES - 1)  # the last try: no more
+    assert len(queued) == 1

@@ -198,12 +198,17 @@ def plain_text(text: str, join_space: bool) -> str:
 
 
 def paragraph_both(text: str) -> tuple[str, str]:
-    """``(inline_html(text), plain_text(text, True).strip())``, scanning the paragraph once.
+    """``(inline_html(text), plain_text(text, True).strip())``, scanning the paragraph once
+    when it has no outer whitespace (then both scan the same text).
 
-    Scanning the stripped text serves both: outer whitespace only ever lands in the first and
-    last text pieces, which the plain twin strips anyway (a differential test holds it to that).
+    With outer whitespace the plain twin scans the text as it is, as it always did: dollarmath
+    reads the character before a ``$`` at position 0 as the text's last one, and a final
+    backslash before whitespace is TeX's control space, so stripping first can change it.
     """
-    items = list(_macro_items(_accented(segments(text.strip()), join_space=True)))
+    stripped = text.strip()
+    items = list(_macro_items(_accented(segments(stripped), join_space=True)))
+    if stripped != text:
+        return _html_of(items), plain_text(text, join_space=True).strip()
     return _html_of(items), _plain_of(items, join_space=True).strip()
 
 

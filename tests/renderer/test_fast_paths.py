@@ -8,6 +8,7 @@ test covers real abstracts; this covers the inputs the samples do not contain.
 
 import re
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
@@ -107,3 +108,12 @@ def test_text_and_plain_in_one_scan_equal_the_two_functions(text):
 @given(TEXT)
 def test_ascii_input_cleaning_equals_the_full_expression(text):
     assert renderer._clean_input(text) == renderer._INVALID.sub("", text)
+
+
+@pytest.mark.parametrize("text", ["\\\t", "a \\ ", "\\\\\t", " x\\  \n", "  \\'e\\\n  next \\"])
+def test_text_and_plain_at_a_final_backslash(text):
+    """A backslash before the paragraph's trailing whitespace is TeX's control space."""
+    assert renderer.render_tex_text_and_plain(text) == (
+        renderer.render_tex_text(text),
+        renderer.tex_plain_text(text),
+    )

@@ -8,7 +8,7 @@ Public API (a pure library: no Django imports):
   inline run with no ``<p>``.
 * ``tex_plain_text(source)`` — the plain-text twin (copy button, feeds, Zotero, search index);
   ``tex_to_unicode(text)`` converts accents/escapes only, keeping whitespace (author names).
-* ``render_tex_text_and_plain(source)`` — both of an abstract's renderings, scanned once.
+* ``render_tex_text_and_plain(source)`` — both of an abstract's renderings in one call.
 * ``RENDERER_VERSION`` — part of every cache key; ``RenderInputTooLarge`` for over-cap input.
 
 The functions return the *inner* HTML of a fragment. The templates wrap every fragment in an

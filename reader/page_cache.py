@@ -144,10 +144,12 @@ def _fresh(entry: dict | None) -> bool:
 
 def _lookup(key: str) -> dict | None:
     """A still-valid entry from this process's copy, else from the shared cache, else None."""
-    entry = _local.get(key)
-    if _fresh(entry):
-        return entry
+    local = _local.get(key)
+    if _fresh(local):
+        return local
     entry = _quietly(_cache().get, key)  # another process may have rebuilt it already
+    if entry is None or (local is not None and entry["deps"] == local["deps"]):
+        return None  # nothing there, or the copy just found stale
     if not _fresh(entry):
         return None
     _local.set(key, entry, settings.PAGE_CACHE_SECONDS)

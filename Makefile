@@ -1,4 +1,4 @@
-# The developer interface. Quick start: `make run` (site + worker + beat), `make test`.
+# The developer interface. Quick start: `make run` (site + one worker per queue group + beat), `make test`.
 SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -9,32 +9,45 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 REDIS_URL ?= redis://127.0.0.1:6379/0
 AMQP_URL ?= amqp://guest:guest@127.0.0.1:5672//
 
-.PHONY: install install-test assets run serve worker gpu-worker beat ingest test test-services \
+.PHONY: install install-test assets run serve serve-prod worker gpu-worker beat ingest test test-services \
         gpu-test browser-test smoke lint fmt migrations-check check-deploy lock bench chromium
 
 $(PY):
 	python3 -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
 
-install: $(PY)  ## venv + Python packages (CPU torch) + npm packages + static assets
+# Installs are skipped while their inputs are unchanged: a stamp named after a hash of
+# pyproject.toml and package-lock.json (a second `make run` starts at once).
+INPUTS_HASH := $(shell cat pyproject.toml package-lock.json 2>/dev/null | sha256sum | cut -c1-16)
+STAMP := $(VENV)/.installed-$(INPUTS_HASH)
+TEST_STAMP := $(VENV)/.installed-test-$(INPUTS_HASH)
+
+install: $(STAMP)  ## venv + Python packages (CPU torch) + npm packages + static assets
+
+$(STAMP): | $(PY)
 	$(PIP) install --quiet -e '.[postgres,redis,server]'
 	$(MAKE) assets
+	rm -f $(VENV)/.installed-[0-9a-f]*
+	touch $@
 
 assets:  ## MathJax from npm (lock file) into static/vendor/, served locally
 	npm ci --no-audit --no-fund --loglevel=error
 	rm -rf static/vendor/mathjax && mkdir -p static/vendor
 	cp -r node_modules/mathjax/es5 static/vendor/mathjax
 
-run: install  ## Quick start: migrate, then site + worker + beat on the embedded default
+run: install  ## Quick start: migrate, then site + one worker per queue group + beat (embedded default)
 	$(DEV_ENV) $(MANAGE) migrate --noinput
 	$(DEV_ENV) $(MANAGE) createcachetable
 	$(DEV_ENV) $(MANAGE) serve_all
 
+serve-prod:  ## the production web server: gunicorn -c gunicorn.conf.py on $BIND (default 0.0.0.0:8000)
+	BIND=$${BIND:-0.0.0.0:8000} $(VENV)/bin/gunicorn -c gunicorn.conf.py
+
 serve:  ## the site only (development server)
 	$(DEV_ENV) $(MANAGE) runserver
 
-worker:  ## one worker for all queues (development)
-	$(DEV_ENV) $(VENV)/bin/celery -A reader worker -Q default,demos,llm --concurrency=1 -l info
+worker:  ## one worker for QUEUES (default: default,demos,llm; development)
+	$(DEV_ENV) $(VENV)/bin/celery -A reader worker -Q $${QUEUES:-default,demos,llm} --concurrency=1 -l info
 
 gpu-worker:  ## a GPU worker: demos queue only (set DATABASE_URL, CELERY_BROKER_URL)
 	$(VENV)/bin/celery -A reader worker -Q demos --pool=prefork --concurrency=1 \
@@ -51,8 +64,12 @@ chromium:  ## Debian's Chromium + driver for browser tests (never a downloaded b
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null; \
 	  else echo "chromium missing: run 'sudo apt-get install chromium chromium-driver'"; fi; fi
 
-install-test: install chromium  ## test dependencies
+install-test: install chromium $(TEST_STAMP)  ## test dependencies
+
+$(TEST_STAMP): | $(PY)
 	$(PIP) install --quiet -e '.[postgres,redis,server,test]'
+	rm -f $(VENV)/.installed-test-*
+	touch $@
 
 test: install-test  ## Quick start: install test dependencies and run the whole suite
 	$(VENV)/bin/pytest -q
@@ -93,4 +110,5 @@ bench:  ## all benchmark scripts (numbers go into the README)
 	$(PY) bench/bench_snapshot.py
 	$(PY) bench/bench_pages.py        # needs wrk (apt-get install wrk)
 	$(PY) bench/bench_faq.py
+	$(PY) bench/bench_slow_clients.py
 	$(PY) -m bench.bench_attention    # GPU numbers need a CUDA machine

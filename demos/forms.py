@@ -20,7 +20,7 @@ def _field_for(param: Param) -> forms.Field:
     common: dict[str, Any] = {
         "help_text": param.help,
         "initial": param.default,
-        "label": param.name,
+        "label": param.display_label,
     }
     if param.type == "int":
         return forms.IntegerField(
@@ -48,6 +48,7 @@ class DemoRunForm(forms.Form):
         self.default_size = sizes[0] if sizes else ""
         self.fields["size"] = forms.ChoiceField(
             required=False,
+            label="Size",
             choices=[(s, SIZE_LABELS.get(s, s)) for s in sizes],
             initial=self.default_size,
             help_text="smoke runs on the CPU in seconds; full needs a GPU worker.",

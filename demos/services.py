@@ -19,7 +19,7 @@ from django.utils import timezone
 from demos import catalog, selectors
 from demos.base import DemoParamsInvalid, cache_key, run_demo, validate_params
 from demos.models import DemoRun
-from reader.ratelimit import RateLimited, rate_limit_hit
+from reader import ratelimit
 
 logger = logging.getLogger(__name__)
 
@@ -50,27 +50,26 @@ def time_limits(*, key: str, size: str) -> tuple[int, int]:
 
 
 def _rate_limit_hit(*, client: str) -> None:
-    """Count one new run for `client` in a fixed one-minute window; raise when over the limit."""
-    try:
-        rate_limit_hit(scope="demos", client=client, limit=settings.DEMOS_RUNS_PER_MINUTE)
-    except RateLimited as exc:
-        raise DemoRateLimited(retry_after=exc.retry_after) from None
+    """Count one new run for `client` in a one-minute window; raise when over the limit."""
+    decision = ratelimit.hit("demos", client, limit=settings.DEMOS_RUNS_PER_MINUTE, window_s=60)
+    if not decision.allowed:
+        raise DemoRateLimited(retry_after=decision.retry_after)
 
 
 def _rate_limit_allowing_when_down(*, client: str) -> None:
-    """The rate limit, or "allowed" with a logged warning when the cache cannot be reached.
+    """The rate limit, or "allowed" with a logged warning when its store cannot be reached.
 
-    A site whose cache table does not exist yet (no `createcachetable`) or whose cache server
-    is down must still take runs rather than answer 500; the savepoint keeps a failed cache
-    query from aborting the request's transaction on PostgreSQL.
+    A site whose counter table does not exist yet or whose cache server is down must still
+    take runs rather than answer 500; the savepoint keeps a failed query from aborting the
+    request's transaction on PostgreSQL.
     """
     try:
         with transaction.atomic():
             _rate_limit_hit(client=client)
     except DemoRateLimited:
         raise
-    except Exception as exc:  # DatabaseError (no cache table), redis ConnectionError, ...
-        logger.warning("demo rate limit not applied, cache unavailable: %s: %s",
+    except Exception as exc:  # DatabaseError (no counter table), redis ConnectionError, ...
+        logger.warning("demo rate limit not applied, store unavailable: %s: %s",
                        type(exc).__name__, exc)  # fmt: skip
 
 
@@ -107,8 +106,6 @@ def demo_run_create(
     if existing is not None:
         return existing, False
     _rate_limit_allowing_when_down(client=client)
-    if selectors.demo_runs_queued_count() >= settings.DEMOS_MAX_QUEUED:
-        raise DemoQueueFull("the demo queue is full")
     paper = None
     if paper_arxiv_id and paper_arxiv_id in demo.arxiv_ids:
         from reader.selectors import paper_get
@@ -126,7 +123,10 @@ def demo_run_create(
     # so full_clean skips the extra constraint query.
     run.full_clean(validate_constraints=False)
     try:
-        with transaction.atomic():
+        # Count and insert under one lock, or concurrent requests all see room and overfill.
+        with ratelimit.exclusive("demos:queue"):
+            if selectors.demo_runs_queued_count() >= settings.DEMOS_MAX_QUEUED:
+                raise DemoQueueFull("the demo queue is full")
             run.save(force_insert=True)
             _enqueue(run)
     except IntegrityError:

@@ -1,5 +1,8 @@
 """Atom feeds (django.contrib.syndication): the latest day per category expression, and search."""
 
+from dataclasses import dataclass
+from datetime import date
+
 from django.contrib.syndication.views import Feed
 from django.http import HttpRequest
 from django.urls import reverse
@@ -45,26 +48,35 @@ class PaperFeed(Feed):
         return item.categories
 
 
+@dataclass
+class _Announcements:
+    expr: CategoryExpr
+    day: date | None
+    papers: list[Paper]
+
+
 class CategoryFeed(PaperFeed):
-    """``/arxiv/<cats>/feed``: new papers and cross-lists of the latest announcement day."""
+    """``/arxiv/<cats>/feed``: new papers and cross-lists of the latest day that has any."""
 
-    def get_object(self, request: HttpRequest, cats: CategoryExpr) -> CategoryExpr:
-        return cats
+    def get_object(self, request: HttpRequest, cats: CategoryExpr) -> _Announcements:
+        day, papers = selectors.paper_list_for_feed(expr=cats)
+        return _Announcements(cats, day, papers)
 
-    def title(self, obj: CategoryExpr) -> str:
-        return f"arXiv {obj.text}: latest announcements"
+    def title(self, obj: _Announcements) -> str:
+        return f"arXiv {obj.expr.text}: latest announcements"
 
-    def link(self, obj: CategoryExpr) -> str:
-        return reverse("reader:listing", args=[obj.text])
+    def link(self, obj: _Announcements) -> str:
+        return reverse("reader:listing", args=[obj.expr.text])
 
-    def feed_url(self, obj: CategoryExpr) -> str:
-        return reverse("reader:listing_feed", args=[obj.text])
+    def feed_url(self, obj: _Announcements) -> str:
+        return reverse("reader:listing_feed", args=[obj.expr.text])
 
-    def subtitle(self, obj: CategoryExpr) -> str:
-        return f"New papers and cross-lists in {obj.text}"
+    def subtitle(self, obj: _Announcements) -> str:
+        when = f", announced {obj.day:%Y-%m-%d}" if obj.day else ""
+        return f"New papers and cross-lists in {obj.expr.text}{when} (replacements left out)"
 
-    def items(self, obj: CategoryExpr) -> list[Paper]:
-        return selectors.paper_list_for_feed(expr=obj)[1]
+    def items(self, obj: _Announcements) -> list[Paper]:
+        return obj.papers
 
 
 class SearchFeed(PaperFeed):

@@ -195,12 +195,22 @@ class PaperRequest(models.Model):
     """An on-demand fetch of a paper that a reader asked for but we do not have yet."""
 
     STATUSES = [("pending", "pending"), ("not_found", "not found"), ("failed", "failed")]
+    REASONS = [
+        ("", "-"),
+        ("unreachable", "arXiv could not be reached"),
+        ("rate_limited", "arXiv asked us to slow down (rate limited)"),
+        ("not_found", "arXiv has no paper with this id"),
+        ("error", "arXiv's answer could not be used"),
+    ]
 
     arxiv_id = models.CharField(max_length=64, unique=True)
     status = models.CharField(max_length=16, choices=STATUSES, default="pending")
+    reason = models.CharField(max_length=16, choices=REASONS, blank=True, default="")
     error = models.TextField(blank=True)
     requested_at = models.DateTimeField()
     finished_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)  # fetches that ended without the paper
+    next_try_at = models.DateTimeField(null=True, blank=True)  # no automatic fetch before
 
     def __str__(self) -> str:
         return f"{self.arxiv_id}: {self.status}"
@@ -264,6 +274,17 @@ class PaperFaq(models.Model):
 
     def __str__(self) -> str:
         return f"{self.paper_id} v{self.version} {self.lang} {self.model} {self.status}"
+
+
+class RateCounter(models.Model):
+    """One fixed-window counter of reader.ratelimit (database backend); the key names the window."""
+
+    key = models.CharField(max_length=200, unique=True)
+    count = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.count}"
 
 
 class PageVersion(models.Model):

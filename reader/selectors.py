@@ -210,10 +210,18 @@ def paper_list_for_issue_export(*, expr: CategoryExpr, day: date | None) -> tupl
     return day, papers_by_pk([pk for _s, pk in _ordered_entries(expr, day, "default")])
 
 
+FEED_SECTIONS = ("new", "cross")  # a feed announces new papers, not replacements
+
+
 def paper_list_for_feed(*, expr: CategoryExpr, limit: int = 500) -> tuple[date | None, list]:
-    """The latest day's papers for a category feed (new and cross-lists, listing order)."""
+    """The latest announcements of new papers and cross-lists, in listing order.
+
+    From the latest day that has any: a day of replacements only would give an empty feed.
+    """
     page_cache.depends_on(page_cache.DAYS)
-    day = issue_latest(categories=expr.include)
+    day = ListingEntry.objects.filter(
+        category__in=list(expr.include), section__in=FEED_SECTIONS
+    ).aggregate(day=Max("issue_date"))["day"]
     if day is None:
         return None, []
     page_cache.depends_on(page_cache.day_scope(day))

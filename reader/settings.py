@@ -76,6 +76,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything reads the body (CSRF): a body Django refuses is a 400, not a 500.
+    "reader.middleware.RequestBodyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -83,6 +85,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "reader.middleware.ContentSecurityPolicyMiddleware",
+    "reader.middleware.NotFoundPageMiddleware",
 ]
 
 ROOT_URLCONF = "reader.urls"
@@ -211,7 +214,8 @@ ARXIV_TIMEOUT = float(os.environ.get("ARXIV_TIMEOUT", "30"))
 ARXIV_BACKOFF = float(os.environ.get("ARXIV_BACKOFF", "3.0"))  # first retry delay, doubling
 
 # ---- Celery (https://docs.celeryq.dev/en/stable/userguide/configuration.html) ----
-CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://")
+# "localhost" only names the filesystem broker (kombu warns "No hostname was supplied" without).
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://localhost/")
 CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}
 if CELERY_BROKER_URL.startswith("filesystem"):
     _broker_dir = READER_DATA_DIR / "celery" / "queue"
@@ -318,6 +322,14 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Correct 400s (DisallowedHost, RequestDataTooBig, ...) log one WARNING line, no traceback.
+    "filters": {"client_errors": {"()": "reader.logfilters.ClientErrorsOneLine"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["client_errors"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }

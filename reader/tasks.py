@@ -43,15 +43,10 @@ def papers_render_ids_task(ids: list[int]) -> int:
     return papers_render_ids(ids)
 
 
-@shared_task(
-    autoretry_for=(requests.ConnectionError, requests.Timeout, ArxivUnavailable),
-    retry_backoff=30,
-    retry_backoff_max=600,
-    retry_jitter=True,
-    max_retries=3,
-)
+@shared_task
 def paper_fetch_task(arxiv_id: str) -> str:
-    """Fetch one missing paper that a reader asked for."""
+    """Fetch one missing paper that a reader asked for (one try: the client retries transient
+    errors itself, and a failure is remembered with its back-off on the PaperRequest row)."""
     from reader.services import paper_fetch
 
     return paper_fetch(arxiv_id=arxiv_id)

@@ -18,6 +18,7 @@ from lxml import etree
 from reader.arxiv.ids import InvalidArxivId, normalize_id
 
 __all__ = [
+    "category_of_entries",
     "as_root",
     "is_author_name",
     "ArxivApiError",
@@ -147,8 +148,7 @@ def load_xml(data: bytes) -> etree._Element:
     if _HTML_START.match(data[:2048]):
         m = _HTML_TITLE.search(data[:8192])
         title = collapse_ws(m.group(1).decode("utf-8", "replace")) if m else "no title"
-        hint = "; for /list pages use parse_listing" if b"list-title" in data else ""
-        raise ArxivParseError(f"got an HTML page instead of XML ({title[:120]}){hint}")
+        raise ArxivParseError(f"got an HTML page instead of XML ({title[:120]})")
     # A DOCTYPE has no business in arXiv responses; refusing it outright rules out entity
     # tricks even if a future lxml changes its defaults.
     head = data[:4096].lower()
@@ -173,6 +173,18 @@ _PARA_BREAK = re.compile(r"\n(?:[ \t]*\n)+|\n[ \t]+")
 def is_author_name(name: str | None) -> bool:
     """True when a name holds a letter or digit: arXiv lists sometimes carry a lone ':' or ','."""
     return bool(name) and any(c.isalnum() for c in name)
+
+
+def category_of_entries(entries: list[dict]) -> str | None:
+    """The one category a feed or listing page lists, read from its entries: the category every
+    entry carries, else the one primary category of its new papers (None when neither)."""
+    if not entries:
+        return None
+    common = set.intersection(*(set(e["categories"]) for e in entries))
+    if len(common) == 1:
+        return common.pop()
+    primaries = {e["primary_category"] for e in entries if e["announce_type"] in ("new", "replace")}
+    return primaries.pop() if len(primaries) == 1 else None
 
 
 def collapse_ws(text: str | None) -> str | None:

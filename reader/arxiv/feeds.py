@@ -17,6 +17,7 @@ from reader.arxiv.base import (
     ArxivParseError,
     ParseResult,
     as_root,
+    category_of_entries,
     collapse_ws,
     is_author_name,
     new_entry,
@@ -110,17 +111,8 @@ def _own_category_and_positions(result: ParseResult, feed_cats: list[str]) -> Pa
     papers. A URL naming several categories ("cs.LG+stat.ML") keeps None."""
     for position, entry in enumerate(result.entries):
         entry["position"] = position
-    if not feed_cats and result.entries:
-        common = set.intersection(*(set(e["categories"]) for e in result.entries))
-        primaries = {
-            e["primary_category"]
-            for e in result.entries
-            if e["announce_type"] in ("new", "replace")
-        }
-        if len(common) == 1:
-            result.feed_category = common.pop()
-        elif len(primaries) == 1:
-            result.feed_category = primaries.pop()
+    if not feed_cats:
+        result.feed_category = category_of_entries(result.entries)
     return result
 
 

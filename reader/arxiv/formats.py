@@ -1,10 +1,13 @@
 """Which arXiv format a saved response is, and the parser for it (``parse_any``)."""
 
+import re
+
 from lxml import etree
 
 from reader.arxiv.api import ATOM, OPENSEARCH, parse_api
 from reader.arxiv.base import ArxivParseError, ParseResult, load_xml
 from reader.arxiv.feeds import parse_atom_feed, parse_rss
+from reader.arxiv.listing import parse_listing
 from reader.arxiv.oai import OAI, parse_oai
 
 __all__ = ["detect_format", "parse_any"]
@@ -32,10 +35,16 @@ def detect_format(root: etree._Element) -> str:
     raise ArxivParseError(f"not an arXiv response: root element {tag!r}")
 
 
+# A saved arXiv listing page: HTML whose headings say "Showing new listings for ...".
+_LISTING_PAGE = re.compile(rb"<html[\s>].*?(?:list-title|Showing new listings for)", re.I | re.S)
+
 _PARSERS = {"api": parse_api, "atom-feed": parse_atom_feed, "oai": parse_oai, "rss": parse_rss}
 
 
 def parse_any(data: bytes) -> ParseResult:
-    """Parse a saved response of any supported XML format, detected from its content."""
+    """Parse a saved response of any supported format, detected from its content: the XML
+    formats, and saved ``/list/<cat>/new`` HTML pages."""
+    if isinstance(data, bytes) and _LISTING_PAGE.search(data[:65536]):
+        return parse_listing(data)
     root = load_xml(data)
     return _PARSERS[detect_format(root)](root)

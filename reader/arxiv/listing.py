@@ -15,6 +15,7 @@ from lxml import etree, html
 from reader.arxiv.base import (
     ArxivParseError,
     ParseResult,
+    category_of_entries,
     collapse_ws,
     is_author_name,
     new_entry,
@@ -63,6 +64,7 @@ def parse_listing(data: bytes) -> ParseResult:
     for position, entry in enumerate(result.entries):
         entry["announce_date"] = result.announce_date
         entry["position"] = position  # arXiv's order on the page, the listing's order here
+    result.feed_category = category_of_entries(result.entries)  # a saved page names no URL
     return result
 
 

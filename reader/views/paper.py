@@ -6,25 +6,32 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from reader import selectors, services
+from reader import ratelimit, selectors, services
 from reader.arxiv import InvalidArxivId, normalize_id
 from reader.converters import MAX_IDS
 from reader.faq.selectors import faq_lang, faq_panel
+from reader.models import PaperRequest
 from reader.views.common import error_page
 from reader.zotero import views as export_views
 
 logger = logging.getLogger(__name__)
 
 REFRESH_SECONDS = 5
+RETRIES_PER_MINUTE = 5  # "Try again" presses per client
 
 
-def _request_missing(arxiv_id: str) -> str:
-    """Ask for a missing paper; returns its state: pending, not_found, failed or unavailable."""
+def _request_missing(arxiv_id: str, retry: bool = False) -> PaperRequest | None:
+    """Ask for a missing paper; its request row (status, reason, next try), None when the
+    fetch queue is unavailable."""
     try:
-        return services.paper_request(arxiv_id=arxiv_id).status
+        return services.paper_request(arxiv_id=arxiv_id, retry=retry)
     except Exception:  # a broker outage must not turn a page view into a 500
         logger.exception("paper request for %s could not be queued", arxiv_id)
-        return "unavailable"
+        return None
+
+
+def _state(request_row: PaperRequest | None) -> str:
+    return request_row.status if request_row is not None else "unavailable"
 
 
 def _normalize(raw_ids: list[str]) -> tuple[list[tuple[str, int | None]], str | None]:
@@ -56,15 +63,39 @@ def papers(request: HttpRequest, ids: list[str]) -> HttpResponse:
         return export_views.ids_response(fmt, list(dict.fromkeys(b for b, _v in pairs)))
     if canonical != ",".join(ids):
         return redirect(reverse("reader:papers", args=[canonical]), permanent=True)
+    if request.method == "POST":  # the "Try again" button of a failed fetch
+        return _retry(request, pairs[0][0] if len(pairs) == 1 else None)
     if len(pairs) == 1:
         return _paper_page(request, *pairs[0])
     return _multi_page(request, list(dict.fromkeys(bare for bare, _v in pairs)))
 
 
+def _retry(request: HttpRequest, arxiv_id: str | None) -> HttpResponse:
+    """Queue a failed fetch again now (rate-limited per client), then show the page."""
+    if arxiv_id is None or selectors.paper_get(arxiv_id=arxiv_id) is not None:
+        return redirect(request.path, permanent=False)
+    client = ratelimit.client_address(request)
+    decision = ratelimit.hit("paper-retry", client, limit=RETRIES_PER_MINUTE, window_s=60)
+    if not decision.allowed:
+        response = error_page(
+            request,
+            status=429,
+            title="Too many tries",
+            messages=f"Please wait {decision.retry_after} s before trying again.",
+        )
+        response["Retry-After"] = str(decision.retry_after)
+        return response
+    _request_missing(arxiv_id, retry=True)
+    response = HttpResponse(status=303)
+    response["Location"] = request.path
+    return response
+
+
 def _paper_page(request: HttpRequest, arxiv_id: str, version: int | None) -> HttpResponse:
     paper = selectors.paper_get(arxiv_id=arxiv_id)
     if paper is None:
-        state = _request_missing(arxiv_id)
+        request_row = _request_missing(arxiv_id)
+        state = _state(request_row)
         if state == "not_found":
             return error_page(
                 request,
@@ -72,7 +103,13 @@ def _paper_page(request: HttpRequest, arxiv_id: str, version: int | None) -> Htt
                 title="No such paper on arXiv",
                 messages=f"arXiv has no paper with id {arxiv_id}.",
             )
-        context = {"arxiv_id": arxiv_id, "state": state, "refresh": REFRESH_SECONDS}
+        context = {
+            "arxiv_id": arxiv_id,
+            "state": state,
+            "request_row": request_row,
+            # A failed fetch waits for its back-off or the button: reloading would not help.
+            "refresh": None if state == "failed" else REFRESH_SECONDS,
+        }
         return render(
             request, "reader/pending.html", context, status=503 if state == "unavailable" else 200
         )
@@ -90,14 +127,16 @@ def _multi_page(request: HttpRequest, arxiv_ids: list[str]) -> HttpResponse:
     rows = []
     for arxiv_id in arxiv_ids:
         paper = found.get(arxiv_id)
+        request_row = None if paper else _request_missing(arxiv_id)
         rows.append(
             {
                 "arxiv_id": arxiv_id,
                 "paper": paper,
-                "state": None if paper else _request_missing(arxiv_id),
+                "state": None if paper else _state(request_row),
+                "request_row": request_row,
             }
         )
-    pending = any(r["state"] in ("pending", "failed", "unavailable") for r in rows)
+    pending = any(r["state"] in ("pending", "unavailable") for r in rows)
     context = {
         "rows": rows,
         "count": len(found),

@@ -1,7 +1,7 @@
 """Zotero RDF for the unAPI endpoint: each paper as a Zotero *preprint* with arXiv's PDF attached.
 
 Pure: ``to_zotero_rdf`` takes the plain dicts that ``reader.zotero`` documents (built by
-``selectors_citation.papers_citation_data``) and returns an RDF/XML string built with lxml, so
+``reader.zotero.selectors.papers_citation_data``) and returns an RDF/XML string built with lxml, so
 every text value is escaped by the serializer. Nothing here knows about models or requests.
 
 Why: for ``format=rdf_zotero`` Zotero's unAPI translator (``unAPI.js``) imports the record

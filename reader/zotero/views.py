@@ -1,8 +1,8 @@
 """Citation downloads (BibTeX, RIS, CSL-JSON) and the unAPI endpoint, as thin views.
 
 ``export_response`` is also what the listing, search and multi-id views return for
-``?format=bib|ris|csl``. Formatting lives in ``reader.zotero`` and ``reader.zotero_rdf``; reads
-in ``reader.selectors_citation``.
+``?format=bib|ris|csl``. Formatting lives in ``reader.zotero`` (formats) and ``reader.zotero.rdf``; reads
+in ``reader.zotero.selectors``.
 """
 
 import xml.etree.ElementTree as ET

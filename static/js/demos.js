@@ -1,4 +1,4 @@
-/* Live run page: poll the run's JSON with back-off (1 s -> 5 s), update "Pending: N" and the
+/* Live run page: poll the run's JSON with back-off (1 s -> 5 s), update the queue position and the
  * progress bar, reload once the run finishes (the server renders the result tables), and draw
  * the result's plots with DemoPlot from the same JSON. No inline script: the URL comes from a
  * data attribute (CSP script-src 'self').
@@ -17,9 +17,9 @@
     var p = pct(data.progress && data.progress.fraction);
     if (data.status === "queued") {
       var ahead = data.queue_position || 0;
-      state.textContent = "Pending: " + ahead;
-      message.textContent = (ahead ? ahead + (ahead === 1 ? " job" : " jobs") + " ahead of this one. " : "") +
-        "Waiting for a worker; you can close this tab, the run continues.";
+      // Runs ahead on the demos queue (its own workers): "Next in line" rather than "0".
+      state.textContent = ahead ? "Waiting: " + ahead + (ahead === 1 ? " run" : " runs") + " ahead" : "Next in line";
+      message.textContent = "Waiting for a demo worker; you can close this tab, the run continues.";
     } else if (data.status === "running") {
       state.textContent = "Loading " + p + "%";
       message.textContent = (data.progress && data.progress.message) || "";

@@ -32,11 +32,15 @@
     });
   }
 
+  // Only the server's .math spans inside the given elements are ever typeset.
   function typeset(elements) {
     const list = asList(elements);
+    const marked = list.flatMap(readerMath.mathIn);
     return chain(() =>
-      list.length
-        ? MathJax.typesetPromise(list).then(() => list.forEach(readerMath.afterTypeset))
+      marked.length
+        ? MathJax.typesetPromise(marked)
+            .catch(() => readerMath.typesetEach(marked))
+            .then(() => list.forEach(readerMath.afterTypeset))
         : null,
     );
   }
@@ -45,7 +49,10 @@
     return chain(() => {
       MathJax.typesetClear([oldEl]); // drop MathJax's records for the old nodes first
       oldEl.replaceWith(newEl);
-      return MathJax.typesetPromise([newEl]).then(() => readerMath.afterTypeset(newEl));
+      const marked = readerMath.mathIn(newEl);
+      return MathJax.typesetPromise(marked)
+        .catch(() => readerMath.typesetEach(marked))
+        .then(() => readerMath.afterTypeset(newEl));
     });
   }
 

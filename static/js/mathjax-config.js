@@ -4,8 +4,15 @@
 //
 // The server already decided what is math (renderer/): every formula sits in an element with
 // class "math" holding \(...\) or \[...\], inside a container with class
-// "mathjax_ignore tex2jax_ignore notranslate". So MathJax scans nothing else, knows only the
-// \( \) and \[ \] delimiters (never $), and runs with ui/safe (design/rendering.md §4).
+// "mathjax_ignore tex2jax_ignore notranslate". So MathJax is handed those .math elements and
+// nothing else (text elsewhere, such as author names or comments, is never scanned), knows
+// only the \( \) and \[ \] delimiters (never $), and runs with ui/safe
+// (design/rendering.md §4).
+//
+// One formula never affects another: \require loads only extensions we ship, a TeX error
+// shows that formula's source in a red box (noerrors), and if a whole-page typeset still
+// fails (an extension that did not load) every formula is typeset on its own and the one that
+// fails is left as its source, marked with class "math-error" and the reason as its title.
 'use strict';
 
 (function () {
@@ -20,18 +27,59 @@
     containers.forEach((el) => el.classList.remove('notranslate'));
   }
 
+  // Typeset each element alone, in order; one that fails keeps its source and is marked.
+  function typesetEach(elements) {
+    const list = Array.from(elements);
+    // Forget what the failed typeset found in them, or every render retries the bad formula.
+    if (list.length) MathJax.typesetClear(list);
+    let done = Promise.resolve();
+    list.forEach((el) => {
+      done = done
+        .then(() => MathJax.typesetPromise([el]))
+        .catch((err) => {
+          MathJax.typesetClear([el]);
+          el.classList.add('math-error');
+          el.title = 'This formula could not be typeset: ' + ((err && err.message) || err);
+        });
+    });
+    return done;
+  }
+
+  // The server's math spans under root (root itself when it is one).
+  function mathIn(root) {
+    const found = Array.from(root.querySelectorAll('.math'));
+    if (root.classList && root.classList.contains('math')) found.unshift(root);
+    return found;
+  }
+
+  // Extensions in static/vendor/mathjax/input/tex/extensions that \require may load (html is
+  // left out: its \class, \style, \cssId, \data only matter to ui/safe's filters).
+  const ALLOWED_EXTENSIONS = Object.fromEntries(
+    ['action', 'ams', 'amscd', 'bbox', 'boldsymbol', 'braket', 'bussproofs', 'cancel',
+     'cases', 'centernot', 'color', 'colortbl', 'colorv2', 'empheq', 'enclose', 'extpfeil',
+     'gensymb', 'mathtools', 'mhchem', 'newcommand', 'noerrors', 'noundefined', 'physics',
+     'textcomp', 'textmacros', 'unicode', 'upgreek', 'verb'].map((name) => [name, true]),
+  );
+
   let pageTypeset;
   // window.readerMath.ready resolves after the page's first typeset; math.js adds typeset().
   window.readerMath = Object.assign(window.readerMath || {}, {
     afterTypeset,
+    typesetEach,
+    mathIn,
     ready: new Promise((resolve) => {
       pageTypeset = resolve;
     }),
   });
 
   window.MathJax = {
-    loader: { load: ['ui/safe'] }, // filters \href{javascript:...}, \class, \style, \cssId, ...
+    // ui/safe filters \href{javascript:...}, \class, \style, \cssId, ...
+    loader: { load: ['ui/safe', '[tex]/noerrors'] },
     tex: {
+      packages: { '[+]': ['noerrors'] }, // a TeX error shows the formula's source, boxed
+      // \require{texhtml} (not in MathJax 3) made the loader fetch a file we do not serve, and
+      // the 404 stopped every formula on the page: only what static/vendor/mathjax ships loads.
+      require: { allow: ALLOWED_EXTENSIONS, defaultAllow: false },
       inlineMath: [['\\(', '\\)']], // never ['$', '$']: a $ that reaches the page is text
       displayMath: [['\\[', '\\]']],
       processEscapes: false,
@@ -46,10 +94,14 @@
       processHtmlClass: 'math', // re-enabled only inside .math
     },
     startup: {
+      typeset: false, // never the whole body: only the server's .math spans (pageReady)
       pageReady() {
         // The page's one global typeset; later fragments go through readerMath.typeset().
+        const marked = mathIn(document);
         return MathJax.startup
           .defaultPageReady()
+          .then(() => MathJax.typesetPromise(marked))
+          .catch(() => typesetEach(marked))
           .then(() => afterTypeset(document))
           .finally(() => pageTypeset());
       },

@@ -53,7 +53,7 @@ def test_watch_progress_then_plots(page, live_server, monkeypatch):
     page.fill("input[name=steps]", "16")
     page.click("form.demos-form button[type=submit]")
     page.wait_for_url("**/demos/runs/*/")
-    assert page.inner_text("[data-role=state]").startswith("Pending: 0")
+    assert page.inner_text("[data-role=state]").startswith("Next in line")
     start.set()
     expect(page.locator("[data-role=state]")).to_have_text(re.compile(r"Loading [1-9]\d?%"))
     width = page.eval_on_selector("[data-role=fill]", "el => el.style.width")

@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from demos import catalog
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -20,7 +22,7 @@ def test_list():
     assert proc.returncode == 0, proc.stderr
     assert "diffusion.few_step_samplers" in proc.stdout and "attention.kv_cache" in proc.stdout
     data = json.loads(run_cli("list", "--json").stdout)
-    assert [d["key"] for d in data] == ["diffusion.few_step_samplers", "attention.kv_cache"]
+    assert [d["key"] for d in data] == list(catalog.ORDER)
     assert data[0]["params"][0]["name"] == "seed"
 
 

@@ -39,6 +39,18 @@ def test_category_feed_has_the_latest_day(client):
     assert [t.term for t in entry.tags] == ["cs.LG"]
 
 
+def test_feed_skips_a_day_of_replacements_only_and_names_its_sections(client):
+    from datetime import date
+
+    papers_create(2, announce_type="new")  # 2025-11-21
+    papers_create(1, announce_type="replace", announce_date=date(2025, 11, 24))
+    feed = parse(client.get("/arxiv/cs.LG/feed"))
+    assert len(feed.entries) == 2
+    assert feed.feed.subtitle == (
+        "New papers and cross-lists in cs.LG, announced 2025-11-21 (replacements left out)"
+    )
+
+
 def test_union_minus_feed(client):
     papers_create(
         1, listing_category="cs.AI", primary_category="cs.AI", categories=["cs.AI", "cs.CY"]

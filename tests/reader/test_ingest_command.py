@@ -7,7 +7,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.test import override_settings
 
-from reader.models import HarvestState, Paper
+from reader.models import HarvestState, ListingEntry, Paper
 from tests.conftest import shared_path
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -122,3 +122,19 @@ def test_from_file_loads_samples_and_reports_bad_files(tmp_path):
     out = StringIO()
     call_command("ingest_arxiv", "--from-file", str(good), stdout=out, verbosity=0)
     assert "new 0 / updated 0 / unchanged 1" in out.getvalue()
+
+
+@pytest.mark.corpus
+def test_from_file_reads_a_saved_listing_page():
+    """A saved /list/cs.AI/new page is ingested like a feed (it used to name an internal
+    function, parse_listing, as the way out)."""
+    from tests.reader.arxiv_samples import LISTING
+
+    output = run_ingest("--from-file", str(shared_path(LISTING)))
+    assert "failed 0" in output and "new 0 /" not in output, output
+    assert ListingEntry.objects.filter(category="cs.AI").exists()
+    assert set(ListingEntry.objects.values_list("section", flat=True)) <= {
+        "new",
+        "cross",
+        "replace",
+    }

@@ -13,9 +13,10 @@ from django.conf import settings
 from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from reader import page_cache
-from reader.models import PageVersion, Paper
+from reader.models import PageVersion, Paper, PaperRequest
 from reader.services import paper_note_set, papers_ingest_files, papers_upsert
 from reader.services.papers import papers_render_ids
 from tests.factories import EntryFactory, papers_create
@@ -110,7 +111,10 @@ def test_render_and_note_refresh_the_paper_page(client):
 def test_missing_papers_are_never_cached(client, day_of_papers, monkeypatch):
     from reader.views import paper as paper_views
 
-    monkeypatch.setattr(paper_views, "_request_missing", lambda arxiv_id: "pending")
+    def pending(arxiv_id, retry=False):  # the fetch is queued, not run (no arXiv here)
+        return PaperRequest(arxiv_id=arxiv_id, status="pending", requested_at=timezone.now())
+
+    monkeypatch.setattr(paper_views, "_request_missing", pending)
     known = day_of_papers[0].arxiv_id
     for url in ["/arxiv/2511.99999", f"/arxiv/{known},2511.99998"]:
         client.get(url)

@@ -7,12 +7,17 @@ import sys
 from tests.conftest import REPO_ROOT
 
 
-def load_settings(env: dict) -> subprocess.CompletedProcess:
-    base = {
+def _clean_env() -> dict:
+    """This process's environment without the settings' own variables."""
+    return {
         k: v
         for k, v in os.environ.items()
         if not k.startswith(("DJANGO_", "DATABASE_URL", "CELERY_"))
     }
+
+
+def load_settings(env: dict) -> subprocess.CompletedProcess:
+    base = _clean_env()
     code = (
         "import reader.settings as s;"
         "print(s.DATABASES['default']['ENGINE'], s.CELERY_BROKER_URL, s.DEBUG, s.ARXIV_CATEGORIES)"
@@ -45,9 +50,31 @@ def test_embedded_defaults_are_sqlite_and_filesystem_broker():
     assert proc.returncode == 0, proc.stderr
     engine, broker, debug, cats = proc.stdout.split(" ", 3)
     assert engine == "django.db.backends.sqlite3"
-    assert broker == "filesystem://"
+    assert broker == "filesystem://localhost/"
     assert debug == "True"
     assert cats.strip() == "['cs.LG', 'cs.CL', 'cs.CV', 'cs.AI', 'stat.ML']"
+
+
+def test_embedded_broker_connects_without_alarming_logs(tmp_path):
+    """kombu warned "No hostname was supplied" in every process for `filesystem://`."""
+    base = _clean_env()
+    code = (
+        "import logging, django; logging.basicConfig(level=logging.INFO);"
+        "import os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'reader.settings');"
+        "django.setup(); from reader.celery import app;"
+        "c = app.connection_for_write(); c.ensure_connection(max_retries=1);"
+        "print(c.as_uri()); c.release()"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=REPO_ROOT,
+        env={**base, "DJANGO_DEBUG": "1", "READER_DATA_DIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip().startswith("filesystem://")
+    assert "WARNING" not in proc.stderr and "hostname" not in proc.stderr, proc.stderr
 
 
 def test_urls_select_postgres_redis_and_categories():

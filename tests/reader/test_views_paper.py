@@ -12,18 +12,6 @@ from tests.factories import EntryFactory, papers_create
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def enqueued(monkeypatch):
-    """Record background fetches instead of running them (no network in tests)."""
-    calls = []
-    from reader import tasks
-
-    monkeypatch.setattr(
-        tasks.paper_fetch_task, "apply_async", lambda args, **kw: calls.append(args[0])
-    )
-    return calls
-
-
 def test_paper_page_shows_everything(client):
     entry = EntryFactory(
         arxiv_id="2511.13720",

@@ -13,7 +13,7 @@ def create_epoch(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("reader", "0007_paper_faq"),
+        ("reader", "0009_paper_request_backoff"),
     ]
 
     operations = [

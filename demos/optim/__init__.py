@@ -1,0 +1,1 @@
+"""Optimiser demos: Muon's Newton-Schulz orthogonalisation (D6) and muP coordinate checks (D12)."""

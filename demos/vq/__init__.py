@@ -1,0 +1,1 @@
+"""Vector-quantisation demos: DiVeQ and SF-DiVeQ against the straight-through estimator (D9)."""

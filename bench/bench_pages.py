@@ -315,6 +315,8 @@ def serve(port: int, log: Path, extra_env: dict) -> subprocess.Popen:
         [
             str(REPO / ".venv/bin/gunicorn"),
             "bench.warm_wsgi:application",
+            "--config",  # not ./gunicorn.conf.py (production): the bench sets its own options
+            "/dev/null",
             "--preload",
             "--workers",
             str(ARGS.workers),

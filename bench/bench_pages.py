@@ -1,11 +1,12 @@
-"""Page benchmark: gunicorn + wrk on loopback, 50 connections for 30 s per page type.
+"""Page benchmark: gunicorn + wrk on loopback, 50 connections for 30 s per page type and cache state.
 
     .venv/bin/python bench/bench_pages.py [--papers 100000] [--listing 500] [--workers NCPU]
                                           [--duration 30] [--connections 50] [--regenerate]
 
 Generates synthetic papers into a separate SQLite file (var/bench/pages/bench.sqlite3; the first
 run takes about five minutes), starts gunicorn on it with DEBUG off, drives each page type with wrk and
-prints a markdown table. "Server time" is gunicorn's own per-request time (access-log ``%(D)s``:
+prints a markdown table: each page with the page cache off (PAGE_CACHE_SECONDS=0), cold (every
+request a distinct URL that misses and stores its page) and hit, in the same run. "Server time" is gunicorn's own per-request time (access-log ``%(D)s``:
 from the parsed request to the last byte written), which excludes time spent waiting in the
 accept queue; wrk's client-side latency, which includes that queueing, is shown beside it.
 
@@ -36,6 +37,8 @@ DB = OUT / "bench.sqlite3"
 DAY = date(2025, 11, 21)
 CATEGORIES = ["cs.LG", "cs.AI", "cs.CL", "cs.CV", "stat.ML", "math.OC", "math.PR", "quant-ph"]
 GOALS_MS = {"listing": 50, "paper": 20, "search": 100}
+HIT_GOALS_MS = {"listing": 5, "paper": 2}
+ARGS: argparse.Namespace
 SYLLABLES = "ka lo mi ne ru sa ti vo de gra plex tor ion ent ral ive ing ist form net".split()
 FIRST = "Ada Alan Grace Emmy Kurt John Sofia Ravi Mei Lena Omar Ines Yuki Tariq Nora".split()
 LAST = (
@@ -301,7 +304,89 @@ def pct(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100)[int(q) - 1] if len(values) > 1 else values[0]
 
 
+def cold_paths(paths: list[str], count: int = 20_000) -> list[str]:
+    """Distinct URLs for the same pages (an ignored ``?r=``), so every request misses the cache."""
+    return [f"{paths[n % len(paths)]}?r={n}" for n in range(count)]
+
+
+def serve(port: int, log: Path, extra_env: dict) -> subprocess.Popen:
+    """gunicorn on the bench database, waited for until it accepts connections."""
+    proc = subprocess.Popen(
+        [
+            str(REPO / ".venv/bin/gunicorn"),
+            "bench.warm_wsgi:application",
+            "--config",  # not ./gunicorn.conf.py (production): the bench sets its own options
+            "/dev/null",
+            "--preload",
+            "--workers",
+            str(ARGS.workers),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--access-logfile",
+            str(log),
+            "--access-logformat",
+            "%(s)s %(D)s",
+            "--log-level",
+            "warning",
+        ],
+        cwd=REPO,
+        env={**env_for(DB), "BENCH_CPU_LOG": str(OUT / "cpu.log"), **extra_env},
+    )
+    for _ in range(300):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            time.sleep(0.2)
+    return proc
+
+
+def measure(port: int, log: Path, kind: str, paths: list[str], warm: list[str]) -> tuple:
+    """One wrk run after a warm-up on ``warm``: server times, CPU, errors, client numbers."""
+    run_wrk(port, warm, 3, ARGS.connections)  # warm-up: imports, templates, page cache
+    offset, since = log.stat().st_size, time.time()
+    load_before = os.getloadavg()[0]
+    client = run_wrk(port, paths, ARGS.duration, ARGS.connections)
+    time.sleep(0.5)  # let gunicorn flush its access log
+    times, bad = server_times(log, offset)
+    cpu = cpu_times(since, time.time())
+    load = (load_before + os.getloadavg()[0]) / 2
+    errors = sum(client[k] for k in ("connect", "read", "write", "status", "timeout"))
+    return (kind, times, cpu, bad, client, errors, load)
+
+
+def phases(urls: dict[str, list[str]]) -> list[tuple]:
+    """Page cache off (the code path before the cache), then cold (every request a miss that
+    stores its page) and hits, on the same database in the same run."""
+    from django.core.cache import caches
+
+    port, log = free_port(), OUT / "access.log"
+    log.write_text("")
+    for old in OUT.glob("cpu.log.*"):
+        old.unlink()
+    rows = []
+    gunicorn = serve(port, log, {"PAGE_CACHE_SECONDS": "0"})
+    try:
+        for kind, paths in urls.items():
+            rows.append(measure(port, log, f"{kind} · cache off", paths, paths))
+    finally:
+        gunicorn.send_signal(signal.SIGTERM)
+        gunicorn.wait(timeout=30)
+    caches["pages"].clear()
+    gunicorn = serve(port, log, {})
+    try:
+        for kind in ("listing", "paper"):
+            cold = cold_paths(urls[kind])
+            rows.append(measure(port, log, f"{kind} · cold cache", cold[2000:], cold[:2000]))
+            rows.append(measure(port, log, f"{kind} · cache hit", urls[kind], urls[kind]))
+    finally:
+        gunicorn.send_signal(signal.SIGTERM)
+        gunicorn.wait(timeout=30)
+    return rows
+
+
 def main() -> None:
+    global ARGS
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--papers", type=int, default=100_000)
     parser.add_argument("--listing", type=int, default=500)
@@ -309,7 +394,7 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=30)
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--regenerate", action="store_true")
-    args = parser.parse_args()
+    args = ARGS = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is required: apt-get install wrk")
     OUT.mkdir(parents=True, exist_ok=True)
@@ -329,76 +414,45 @@ def main() -> None:
         generate(args.papers, args.listing)
         stamp.write_text(json.dumps(wanted))
     urls = workload(args.papers)
-    port, log = free_port(), OUT / "access.log"
-    log.write_text("")
-    for old in OUT.glob("cpu.log.*"):
-        old.unlink()
-    gunicorn = subprocess.Popen(
-        [
-            str(REPO / ".venv/bin/gunicorn"),
-            "bench.warm_wsgi:application",
-            "--preload",
-            "--workers",
-            str(args.workers),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--access-logfile",
-            str(log),
-            "--access-logformat",
-            "%(s)s %(D)s",
-            "--log-level",
-            "warning",
-        ],
-        cwd=REPO,
-        env={**env_for(DB), "BENCH_CPU_LOG": str(OUT / "cpu.log")},
-    )
-    try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.2)
-        rows = []
-        for kind, paths in urls.items():
-            run_wrk(port, paths, 3, args.connections)  # warm-up: imports, templates, page cache
-            offset, since = log.stat().st_size, time.time()
-            load_before = os.getloadavg()[0]
-            client = run_wrk(port, paths, args.duration, args.connections)
-            time.sleep(0.5)  # let gunicorn flush its access log
-            times, bad = server_times(log, offset)
-            cpu = cpu_times(since, time.time())
-            load = (load_before + os.getloadavg()[0]) / 2
-            errors = sum(client[k] for k in ("connect", "read", "write", "status", "timeout"))
-            rows.append((kind, times, cpu, bad, client, errors, load))
-    finally:
-        gunicorn.send_signal(signal.SIGTERM)
-        gunicorn.wait(timeout=30)
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)  # a database generated before the page cache
+    call_command("createcachetable", verbosity=0)
+    rows = phases(urls)
     print(
-        f"\n{date.today()} · {os.cpu_count()} CPUs · {args.papers:,} papers · gunicorn "
-        f"{args.workers} sync workers · wrk -t2 -c{args.connections} -d{args.duration}s\n"
+        f"\n{datetime.now(UTC):%Y-%m-%d %H:%M} UTC · {os.cpu_count()} CPUs · {args.papers:,} "
+        f"papers · gunicorn {args.workers} sync workers · wrk -t2 -c{args.connections} "
+        f"-d{args.duration}s\n"
     )
     print(
         "| page | goal (server p50) | server wall p50 | server wall p95 | server CPU p50 | "
         "client p50 | client p99 | req/s | errors | load avg |"
     )
     print("|---|---|---|---|---|---|---|---|---|---|")
-    names = {
-        "listing": f"listing, {args.listing}-paper day",
-        "paper": "paper page",
-        "search": f"search, {args.papers:,} papers",
-    }
     for kind, times, cpu, bad, client, errors, load in rows:
         rate = client["requests"] / client["duration"] * 1e6
         print(
-            f"| {names[kind]} | ≤ {GOALS_MS[kind]} ms | {pct(times, 50):.1f} ms | "
+            f"| {kind} | {goal(kind, args)} | {pct(times, 50):.1f} ms | "
             f"{pct(times, 95):.1f} ms | {pct(cpu, 50):.1f} ms | {client['p50'] / 1000:.0f} ms | "
             f"{client['p99'] / 1000:.0f} ms | {rate:.0f} | {errors + bad} | {load:.1f} |"
         )
     print(
-        "\nserver wall = gunicorn's request time (%(D)s); server CPU = process CPU time of the "
-        "request in its worker; client = wrk, including time queued behind 50 connections."
+        f"\nlisting = the {args.listing}-paper day of cs.LG; paper = 400 random paper pages; "
+        f"search over {args.papers:,} papers. cache off = PAGE_CACHE_SECONDS=0 (the code path "
+        "before the page cache); cold cache = every request a distinct URL (?r=n), so each one "
+        "misses and stores its page; cache hit = the same URLs again. server wall = gunicorn's "
+        "request time (%(D)s); server CPU = process CPU time of the request in its worker; "
+        "client = wrk, including time queued behind 50 connections."
     )
+
+
+def goal(kind: str, args) -> str:
+    page = kind.split(" · ")[0]
+    if kind.endswith("cache hit"):
+        return f"≤ {HIT_GOALS_MS[page]} ms"
+    if kind.endswith("cold cache"):
+        return "≤ cache off"
+    return f"≤ {GOALS_MS[page]} ms"
 
 
 if __name__ == "__main__":

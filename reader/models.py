@@ -285,3 +285,19 @@ class RateCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}: {self.count}"
+
+
+class PageVersion(models.Model):
+    """A data version for cached pages: a new random token whenever data in its scope changes.
+
+    Scopes (reader.page_cache): ``days`` (which announcement days exist and their counts),
+    ``day:<YYYY-MM-DD>`` (the papers listed that day), ``paper:<bucket>`` (paper pages, by a
+    hash bucket of the id). Services replace the token in the transaction that changes the
+    data; a cached page stores the tokens it was built with and is used only while they hold.
+    """
+
+    scope = models.CharField(max_length=40, primary_key=True)
+    token = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.scope}={self.token}"

@@ -6,7 +6,7 @@ from datetime import date
 
 from django.db.models import Count, Max, Min
 
-from reader import search
+from reader import page_cache, search
 from reader.models import Category, ListingEntry, Paper, PaperVersion
 from reader.search import highlight
 from reader.taxonomy import CategoryExpr
@@ -72,7 +72,11 @@ class SearchPage:
 
 def paper_get(*, arxiv_id: str) -> Paper | None:
     """One paper by bare id, or None."""
-    return Paper.objects.filter(arxiv_id=arxiv_id).first()
+    page_cache.depends_on(page_cache.paper_scope(arxiv_id))
+    paper = Paper.objects.filter(arxiv_id=arxiv_id).first()
+    if paper is None:
+        page_cache.uncacheable()  # the page says "being fetched": no scope covers that
+    return paper
 
 
 def paper_versions(*, paper: Paper) -> list[PaperVersion]:
@@ -92,10 +96,14 @@ def papers_by_pk(pks: Sequence[int]) -> list[Paper]:
 
 def paper_list_for_ids(*, arxiv_ids: Sequence[str]) -> dict[str, Paper]:
     """Card-ready papers for bare ids (missing ids are simply absent)."""
+    page_cache.depends_on(*(page_cache.paper_scope(a) for a in arxiv_ids))
     papers = Paper.objects.filter(arxiv_id__in=list(arxiv_ids)).only(*CARD_FIELDS)
     for paper in papers:
         paper.author_hits = ()
-    return {p.arxiv_id: p for p in papers}
+    found = {p.arxiv_id: p for p in papers}
+    if len(found) < len(set(arxiv_ids)):
+        page_cache.uncacheable()  # missing ids show their fetch state
+    return found
 
 
 def issue_latest(*, categories: Sequence[str]) -> date | None:
@@ -114,6 +122,7 @@ def issue_neighbours(*, categories: Sequence[str], day: date) -> tuple[date | No
 
 def issue_days(*, limit: int = 10) -> list[dict]:
     """The latest announcement days with their paper counts: [{day, count}], newest first."""
+    page_cache.depends_on(page_cache.DAYS)
     rows = (
         ListingEntry.objects.values("issue_date")
         .annotate(count=Count("paper", distinct=True))
@@ -164,11 +173,13 @@ def paper_list_for_issue(
     Query count is constant in the number of papers: one query for the day's entries, one for
     the page's papers, one for the other papers' ids (full pages), and the day look-ups.
     """
+    page_cache.depends_on(page_cache.DAYS)  # which days exist, before looking them up
     if day is None:
         day = issue_latest(categories=expr.include)
     listing = Listing(day=day, page=page)
     if day is None:
         return listing
+    page_cache.depends_on(page_cache.day_scope(day))
     entries = _ordered_entries(expr, day, sort)
     listing.total = len(entries)
     for index, (section, _pk) in enumerate(entries):
@@ -191,9 +202,11 @@ def paper_list_for_issue(
 
 def paper_list_for_issue_export(*, expr: CategoryExpr, day: date | None) -> tuple[date, list]:
     """Every paper of the day (default: the latest), in listing order, for a citation download."""
+    page_cache.depends_on(page_cache.DAYS)
     day = day or issue_latest(categories=expr.include)
     if day is None:
         return None, []
+    page_cache.depends_on(page_cache.day_scope(day))
     return day, papers_by_pk([pk for _s, pk in _ordered_entries(expr, day, "default")])
 
 
@@ -205,11 +218,13 @@ def paper_list_for_feed(*, expr: CategoryExpr, limit: int = 500) -> tuple[date |
 
     From the latest day that has any: a day of replacements only would give an empty feed.
     """
+    page_cache.depends_on(page_cache.DAYS)
     day = ListingEntry.objects.filter(
         category__in=list(expr.include), section__in=FEED_SECTIONS
     ).aggregate(day=Max("issue_date"))["day"]
     if day is None:
         return None, []
+    page_cache.depends_on(page_cache.day_scope(day))
     entries = [(s, pk) for s, pk in _ordered_entries(expr, day, "default") if s != "replace"]
     return day, papers_by_pk([pk for _s, pk in entries[:limit]])
 
@@ -262,6 +277,7 @@ def paper_related(*, paper: Paper, count: int = 10) -> tuple[list[str], list[Pap
 
 def home_categories() -> dict:
     """Categories grouped by taxonomy group with counts on the latest day, plus recent days."""
+    page_cache.depends_on(page_cache.DAYS)
     latest = ListingEntry.objects.aggregate(day=Max("issue_date"))["day"]
     counts = {}
     if latest:

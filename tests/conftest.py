@@ -52,6 +52,27 @@ def _no_network(monkeypatch):
     monkeypatch.setattr(socket.socket, "connect", guarded_connect)
 
 
+@pytest.fixture(autouse=True)
+def _page_cache_per_test():
+    """Each test starts with an empty page cache: the locmem cache outlives the test database,
+    whose rows (and data versions) are rolled back after every test."""
+    from django.conf import settings
+
+    if not settings.configured:
+        yield
+        return
+    from django.core.cache import caches
+
+    from reader.page_cache import clear_local
+
+    if "pages" in settings.CACHES:
+        caches["pages"].clear()
+    else:
+        caches["default"].clear()
+    clear_local()
+    yield
+
+
 def _skip_gpu_without_cuda(items) -> None:
     """GPU tests skip (visibly) where CUDA is absent, CI included: CI machines have no GPU."""
     gpu_items = [item for item in items if item.get_closest_marker("gpu")]

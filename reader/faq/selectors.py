@@ -8,6 +8,7 @@ from django.db.models import F, Max, Sum
 from django.urls import reverse
 from django.utils import timezone
 
+from reader import page_cache
 from reader.faq.prompt import LANG_NAMES, LANGS, PROMPT_VERSION
 from reader.models import ListingEntry, Paper, PaperFaq
 
@@ -143,6 +144,11 @@ def faq_panel(*, paper: Paper, lang: str) -> dict[str, Any]:
         return {"enabled": False}
     faq = faq_current(paper=paper, lang=lang)
     payload = faq_payload(paper=paper, faq=faq, lang=lang)
+    if not (payload["status"] == PaperFaq.Status.DONE and payload["current"]):
+        # A FAQ's state moves without a paper write (queued, running, the budget): a page
+        # showing it is built per request. (Pages with the Generate form carry a CSRF token
+        # and are never stored either.)
+        page_cache.uncacheable()
     return {
         "enabled": True,
         "lang": lang,

@@ -315,6 +315,21 @@ def papers_update(rows: list[dict]) -> None:
         cursor.executemany(sql, params)
 
 
+def papers_set_columns(columns: Sequence[str], rows: list[Sequence]) -> None:
+    """UPDATE text columns of papers by primary key: rows are (*values, pk), one executemany.
+
+    For re-rendering: Django's bulk_update builds a CASE expression per row and field and
+    took 85 % of a render chunk's time.
+    """
+    if not rows:
+        return
+    q = connection.ops.quote_name
+    sets = ", ".join(f"{q(c)} = %s" for c in columns)
+    sql = f"UPDATE {q(Paper._meta.db_table)} SET {sets} WHERE {q('id')} = %s"
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+
+
 def _insert_ignore(
     model, columns: Sequence[str], conflict: Sequence[str], rows: list[Sequence], new: bool
 ) -> None:

@@ -6,12 +6,14 @@ The upsert is ``plan.entries_prepare`` -> ``plan.upsert_plan`` -> ``bulk.plan_ap
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterable
+from itertools import chain
 
 from django.db import transaction
 from tqdm import tqdm
 
 import renderer
-from reader.models import Paper
+from reader import page_cache
+from reader.models import ListingEntry, Paper
 from reader.services import bulk
 from reader.services.plan import (
     RENDERED_FIELDS,
@@ -82,15 +84,43 @@ def papers_upsert_prepared(
         plan = upsert_plan(
             prepared, existing, listing_category=listing_category, render=render, restore=restore
         )
-        bulk.plan_apply(plan, {a: row["pk"] for a, row in existing.items()})
+        existing_pks = {a: row["pk"] for a, row in existing.items()}
+        bulk.plan_apply(plan, existing_pks)
+        changed = {row["pk"] for row in plan.changed}
+        touched = {a for a, _row in chain(plan.versions, plan.listings)} | {
+            a for a, pk in existing_pks.items() if pk in changed
+        }
+        old_papers = {a: existing_pks[a] for a in touched if a in existing_pks}
+        _pages_bump(old_papers, {row[1] for _a, row in plan.listings})
     return Counter(plan.counts())
+
+
+def _pages_bump(papers: dict[str, int], listing_days: set) -> None:
+    """New data versions for the cached pages these writes change (same transaction).
+
+    New papers need no paper scope (a missing paper's page is never cached); a paper that
+    already existed may be listed on days this batch does not name, so those are looked up.
+    """
+    days = set(listing_days)
+    if papers:
+        pks = list(papers.values())
+        for start in range(0, len(pks), 10_000):
+            rows = ListingEntry.objects.filter(paper_id__in=pks[start : start + 10_000])
+            days.update(rows.values_list("issue_date", flat=True).distinct())
+    scopes = {page_cache.paper_scope(a) for a in papers}
+    scopes |= {page_cache.day_scope(d) for d in days if d}
+    if listing_days:
+        scopes.add(page_cache.DAYS)  # listing rows may add a day or change a day's counts
+    page_cache.versions_bump(scopes)
 
 
 def paper_note_set(*, paper: Paper, note: str) -> Paper:
     """Set a paper's Markdown note and its rendered HTML."""
     paper.note = note
     paper.note_html = renderer.render_markdown(note) if note else ""
-    paper.save(update_fields=["note", "note_html", "modified_at"])
+    with transaction.atomic():
+        paper.save(update_fields=["note", "note_html", "modified_at"])
+        _pages_bump({paper.arxiv_id: paper.pk}, set())
     return paper
 
 
@@ -108,11 +138,18 @@ def papers_render_ids(ids: list[int], *, all_rows: bool = False) -> int:
         queryset = Paper.objects.filter(pk__in=ids)
         if not all_rows:
             queryset = queryset.exclude(renderer_version=renderer.RENDERER_VERSION)
-        batch = list(queryset)
-        for paper in batch:
-            paper_render(paper=paper)
-        Paper.objects.bulk_update(batch, [*RENDERED_FIELDS, "note_html"])
-    return len(batch)
+        # Only the source columns, as tuples: model instances of whole rows cost more than
+        # rendering them.
+        rows = list(queryset.values_list("pk", "arxiv_id", "title", "abstract", "authors", "note"))
+        updates, changed = [], {}
+        for pk, arxiv_id, title, abstract, authors, note in rows:
+            fields = rendered_fields(title=title, abstract=abstract, authors=authors)
+            note_html = renderer.render_markdown(note) if note else ""
+            updates.append([*(fields[c] for c in RENDERED_FIELDS), note_html, pk])
+            changed[arxiv_id] = pk
+        bulk.papers_set_columns([*RENDERED_FIELDS, "note_html"], updates)
+        _pages_bump(changed, set())
+    return len(rows)
 
 
 RENDER_CHUNK = 1000  # papers per render transaction, and per task when workers share the work

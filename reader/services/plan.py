@@ -102,11 +102,14 @@ def rendered_fields(*, title: str, abstract: str, authors: list[dict], render: b
             "abstract_html": f"<p>{html.escape(abstract)}</p>" if abstract else "",
             "abstract_plain": abstract, "authors_text": authors_text, "renderer_version": "",
         }  # fmt: skip
+    abstract_html, abstract_plain = (
+        renderer.render_tex_text_and_plain(abstract) if abstract else ("", "")
+    )
     return {
         "title_html": renderer.render_tex_title(title),
         "title_plain": renderer.tex_plain_text(title),
-        "abstract_html": renderer.render_tex_text(abstract) if abstract else "",
-        "abstract_plain": renderer.tex_plain_text(abstract) if abstract else "",
+        "abstract_html": abstract_html,
+        "abstract_plain": abstract_plain,
         "authors_text": authors_text,
         "renderer_version": renderer.RENDERER_VERSION,
     }

@@ -161,7 +161,7 @@ def test_query_count_does_not_grow_with_the_day(client):
     small = _count_queries(client, "/arxiv/cs.AI")
     large = _count_queries(client, "/arxiv/cs.LG")
     assert small == large
-    assert large <= 7
+    assert large <= 9  # 7 for the page, 2 data-version reads of the page cache (a miss)
     # The same holds for a fragment and for a dated, starred, set-algebra page.
     assert _count_queries(client, "/arxiv/cs.AI?page=1&fragment=1") == _count_queries(
         client, "/arxiv/cs.LG?page=7&fragment=1"

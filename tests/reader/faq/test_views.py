@@ -5,6 +5,7 @@ import json
 import pytest
 from django.test import Client
 
+from reader import page_cache
 from reader.faq import services
 from reader.models import Paper, PaperFaq
 from tests.factories import papers_create
@@ -142,6 +143,7 @@ def test_paper_page_section_states(client, paper, server):
     assert 'class="faq-answer markdown mathjax_ignore tex2jax_ignore notranslate"' in page
     # A new version: the v1 answer stays readable, with an offer to generate for v2.
     Paper.objects.filter(pk=paper.pk).update(latest_version=2)
+    page_cache.versions_bump([page_cache.paper_scope(paper.arxiv_id)])  # as an ingest of v2 does
     page = client.get("/arxiv/2511.13720").content.decode()
     assert "This answer is for v1" in page and "Generate for v2" in page and "<h3>Method" in page
 

@@ -140,7 +140,7 @@ def test_smoke_claims(smoke_runs, seed):
 
 def test_params_and_budget_limit():
     assert validate_params(ShortConvMQAR, {}, "smoke")["pairs"] == 8
-    assert validate_params(ShortConvMQAR, {"pairs": 12, "steps": 150}, "smoke")["pairs"] == 12
+    assert validate_params(ShortConvMQAR, {"pairs": 9, "steps": 120}, "smoke")["pairs"] == 9
     with pytest.raises(DemoParamsInvalid) as exc:
         validate_params(ShortConvMQAR, {"pairs": 32, "steps": 150}, "smoke")
     assert set(exc.value.errors) == {"steps", "pairs"} and "5 s" in exc.value.errors["steps"]

@@ -19,6 +19,7 @@ from reader import arxiv, page_cache
 from reader.arxiv.calendar import issue_date_for
 from reader.models import Paper
 from reader.services import papers_upsert
+from reader.zotero import rdf as zotero_rdf
 from tests.factories import papers_create
 from tests.reader.zotero_samples import (
     CASES,
@@ -33,15 +34,7 @@ from tests.reader.zotero_samples import (
 
 pytestmark = pytest.mark.django_db
 
-RDF_NS = {
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "z": "http://www.zotero.org/namespaces/export#",
-    "dc": "http://purl.org/dc/elements/1.1/",
-    "dcterms": "http://purl.org/dc/terms/",
-    "bib": "http://purl.org/net/biblio#",
-    "foaf": "http://xmlns.com/foaf/0.1/",
-    "link": "http://purl.org/rss/1.0/modules/link/",
-}
+RDF_NS = zotero_rdf.NS  # the namespaces the unAPI answers are written in
 
 DATE_TAGS = {
     "citation_publication_date", "citation_date", "citation_cover_date", "citation_online_date",

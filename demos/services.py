@@ -59,16 +59,19 @@ def _rate_limit_hit(*, client: str) -> None:
 def _rate_limit_allowing_when_down(*, client: str) -> None:
     """The rate limit, or "allowed" with a logged warning when its store cannot be reached.
 
-    A site whose counter table does not exist yet or whose cache server is down must still
-    take runs rather than answer 500; the savepoint keeps a failed query from aborting the
-    request's transaction on PostgreSQL.
+    With the Redis cache configured and down, runs are still taken rather than answered 500
+    (the database counters come with `migrate`, so their errors are not swallowed: a locked
+    SQLite must never let a burst through); the savepoint keeps a failed query from aborting
+    the request's transaction on PostgreSQL.
     """
     try:
         with transaction.atomic():
             _rate_limit_hit(client=client)
     except DemoRateLimited:
         raise
-    except Exception as exc:  # DatabaseError (no counter table), redis ConnectionError, ...
+    except Exception as exc:  # redis ConnectionError, TimeoutError, ...
+        if settings.CACHES["default"]["BACKEND"] != ratelimit.REDIS_BACKEND:
+            raise  # database counters come with migrate: a failure there is a real error
         logger.warning("demo rate limit not applied, store unavailable: %s: %s",
                        type(exc).__name__, exc)  # fmt: skip
 

@@ -79,6 +79,7 @@ def generate(papers: int) -> None:
     from reader.models import Paper, PaperFaq
 
     call_command("migrate", verbosity=0)
+    call_command("createcachetable", verbosity=0)  # the page cache's table
     text = answer_text(1500)
     html = render_answer(text)
     now = timezone.now()

@@ -164,7 +164,10 @@ def _anonymous(request: HttpRequest) -> bool:
 
 def _key(request: HttpRequest) -> str:
     url = request.build_absolute_uri().encode("utf-8", "surrogateescape")
-    return f"page:{_code_digest()}:{hashlib.sha256(url).hexdigest()}"
+    # Settings that change what a page shows are part of the key: turning the FAQ on (or the
+    # model) must not serve pages built without it.
+    config = f"{getattr(settings, 'LLM_ENABLED', False)}:{getattr(settings, 'LLM_MODEL', '')}"
+    return f"page:{_code_digest()}:{config}:{hashlib.sha256(url).hexdigest()}"
 
 
 def _respond(request: HttpRequest, entry: dict, response: HttpResponse | None = None):

@@ -110,7 +110,12 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{READER_DATA_DIR / 'db.sqlite3'}"),
-        conn_max_age=0,
+        # Connections live across requests on every database: on SQLite, opening one costs
+        # more than serving a cached page (Django's functions registered, the PRAGMAs below,
+        # and a WAL checkpoint each time the last connection of a process closed): 2.8 ms of
+        # CPU for a paper-page cache hit with a new connection per request, 0.6 ms without.
+        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
+        conn_health_checks=True,
     )
 }
 DATABASE_IS_SQLITE = DATABASES["default"]["ENGINE"].endswith("sqlite3")
@@ -128,9 +133,6 @@ if DATABASE_IS_SQLITE:
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
-else:
-    DATABASES["default"]["CONN_MAX_AGE"] = 60
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -133,21 +133,31 @@ def papers_stale_ids(*, all_rows: bool = False) -> list[int]:
 
 
 def papers_render_ids(ids: list[int], *, all_rows: bool = False) -> int:
-    """Render the given rows in one transaction (skipping any rendered meanwhile)."""
+    """Render the given rows, then write them in one short transaction (skipping any rendered meanwhile).
+
+    The rows are read and rendered outside the transaction: on SQLite every transaction
+    takes the write lock (IMMEDIATE), so rendering inside it let only one worker render at
+    a time. A row whose source or note changed since it was read is left as it is (the
+    write matches on ``source_hash`` and ``note``); whoever changed it rendered it or left
+    it stale for the next pass.
+    """
+    queryset = Paper.objects.filter(pk__in=ids)
+    if not all_rows:
+        queryset = queryset.exclude(renderer_version=renderer.RENDERER_VERSION)
+    # Only the source columns, as tuples: model instances of whole rows cost more than
+    # rendering them.
+    columns = ("pk", "arxiv_id", "title", "abstract", "authors", "note", "source_hash")
+    rows = list(queryset.values_list(*columns))
+    updates, changed = [], {}
+    for pk, arxiv_id, title, abstract, authors, note, digest in rows:
+        fields = rendered_fields(title=title, abstract=abstract, authors=authors)
+        note_html = renderer.render_markdown(note) if note else ""
+        updates.append([*(fields[c] for c in RENDERED_FIELDS), note_html, pk, digest, note])
+        changed[arxiv_id] = pk
     with transaction.atomic():
-        queryset = Paper.objects.filter(pk__in=ids)
-        if not all_rows:
-            queryset = queryset.exclude(renderer_version=renderer.RENDERER_VERSION)
-        # Only the source columns, as tuples: model instances of whole rows cost more than
-        # rendering them.
-        rows = list(queryset.values_list("pk", "arxiv_id", "title", "abstract", "authors", "note"))
-        updates, changed = [], {}
-        for pk, arxiv_id, title, abstract, authors, note in rows:
-            fields = rendered_fields(title=title, abstract=abstract, authors=authors)
-            note_html = renderer.render_markdown(note) if note else ""
-            updates.append([*(fields[c] for c in RENDERED_FIELDS), note_html, pk])
-            changed[arxiv_id] = pk
-        bulk.papers_set_columns([*RENDERED_FIELDS, "note_html"], updates)
+        bulk.papers_set_columns(
+            [*RENDERED_FIELDS, "note_html"], updates, unchanged=("source_hash", "note")
+        )
         _pages_bump(changed, set())
     return len(rows)
 

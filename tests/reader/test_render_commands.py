@@ -43,6 +43,34 @@ def test_rerender_updates_only_stale_rows():
     assert out.getvalue().strip() == "re-rendered 2 paper(s)"
 
 
+def test_render_chunk_drops_a_render_whose_source_changed_meanwhile(monkeypatch):
+    """Rendering runs outside the write transaction: an ingest in between must win."""
+    from reader.services import papers as paper_services
+
+    racing, other = add_paper("2401.00004"), add_paper("2401.00005")
+    Paper.objects.update(renderer_version="0+old", title_html="stale")
+    real = paper_services.rendered_fields
+
+    def render_then_race(**fields):
+        if fields["title"].startswith("Racing"):
+            return real(**fields)
+        # another process re-ingests 2401.00004 while this chunk is being rendered
+        entry = arxiv.new_entry()
+        entry.update(
+            arxiv_id="2401.00004", version=2, title="Racing $y$", abstract="New.",
+            authors=[{"name": "B. Author"}], primary_category="cs.LG", categories=["cs.LG"],
+        )  # fmt: skip
+        papers_upsert([entry])
+        return real(**fields)
+
+    monkeypatch.setattr(paper_services, "rendered_fields", render_then_race)
+    assert paper_services.papers_render_ids([racing.pk, other.pk]) == 2
+    racing.refresh_from_db()
+    other.refresh_from_db()
+    assert racing.title == "Racing $y$" and "Racing" in racing.title_html  # not overwritten
+    assert other.renderer_version == renderer.RENDERER_VERSION and other.title_html != "stale"
+
+
 def test_deferred_rows_show_escaped_source_until_rendered():
     entry = arxiv.new_entry()
     entry.update(

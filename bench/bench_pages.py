@@ -441,7 +441,9 @@ def main() -> None:
         f"search over {args.papers:,} papers. cache off = PAGE_CACHE_SECONDS=0 (the code path "
         "before the page cache); cold cache = every request a distinct URL (?r=n), so each one "
         "misses and stores its page; cache hit = the same URLs again. server wall = gunicorn's "
-        "request time (%(D)s); server CPU = process CPU time of the request in its worker; "
+        "request time (%(D)s, until the last byte is written); server CPU = process CPU time "
+        "of the request in its worker, including what runs after the last byte (the page "
+        "cache's shared copy is written then); "
         "client = wrk, including time queued behind 50 connections."
     )
 

@@ -233,8 +233,12 @@ def cached_page(view: Callable) -> Callable:
             "etag": '"' + hashlib.sha256(body).hexdigest()[:32] + '"',
             "built": int(time.time()),
         }
-        _quietly(_cache().set, key, entry, seconds)
         _local.set(key, entry, seconds)
-        return _respond(request, entry, response)
+        # The shared copy is written once the response has gone out (WSGI calls close() after
+        # the last byte): on a database cache the write costs about a third of a paper
+        # page's build, and the reader who missed should not wait for it.
+        answer = _respond(request, entry, response)  # the page, or a 304 built for it
+        answer._resource_closers.append(lambda: _quietly(_cache().set, key, entry, seconds))
+        return answer
 
     return wrapper

@@ -138,6 +138,41 @@ def test_etag_and_last_modified_revalidate_with_304(client, day_of_papers):
     assert fresh.status_code == 200 and fresh.headers["ETag"] != etag
 
 
+def _close(response) -> None:
+    """response.close() as Django's test client runs it: the test's connection stays open."""
+    from django.core.signals import request_finished
+    from django.db import close_old_connections
+
+    request_finished.disconnect(close_old_connections)
+    try:
+        response.close()
+    finally:
+        request_finished.connect(close_old_connections)
+
+
+def test_the_shared_copy_is_written_after_the_response_is_sent(rf, day_of_papers):
+    """A miss answers first and stores its page for the other processes on close()."""
+    from reader.views import paper as paper_views
+
+    view = page_cache.cached_page(paper_views.papers)
+    shared = caches["pages" if "pages" in settings.CACHES else "default"]
+    arxiv_id = day_of_papers[0].arxiv_id
+    request = rf.get(f"/arxiv/{arxiv_id}")
+    response = view(request, ids=[arxiv_id])
+    key = page_cache._key(request)
+    assert response.status_code == 200 and shared.get(key) is None  # not yet: still sending
+    _close(response)  # what the WSGI server does after the last byte
+    assert shared.get(key)["body"] == response.content
+    # A miss answered 304 (the browser had the page, this server did not) stores it too.
+    page_cache.clear_local()
+    shared.clear()
+    etag = response.headers["ETag"]
+    not_modified = view(rf.get(f"/arxiv/{arxiv_id}", HTTP_IF_NONE_MATCH=etag), ids=[arxiv_id])
+    assert not_modified.status_code == 304 and shared.get(key) is None
+    _close(not_modified)
+    assert shared.get(key)["body"] == response.content
+
+
 def test_renderer_or_template_change_invalidates_everything(client, day_of_papers, monkeypatch):
     url = f"/arxiv/{day_of_papers[0].arxiv_id}"
     client.get(url)

@@ -318,7 +318,7 @@ def papers_update(rows: list[dict]) -> None:
 def papers_set_columns(
     columns: Sequence[str], rows: list[Sequence], *, unchanged: Sequence[str] = ()
 ) -> None:
-    """UPDATE text columns of papers by primary key: rows are (*values, pk, *unchanged), one executemany.
+    """UPDATE text columns of papers by primary key, one executemany of (*values, pk, *unchanged).
 
     A row is written only while its ``unchanged`` columns still hold the given values (a
     render computed from a source that an ingest has replaced since is dropped). For

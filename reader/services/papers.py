@@ -133,7 +133,7 @@ def papers_stale_ids(*, all_rows: bool = False) -> list[int]:
 
 
 def papers_render_ids(ids: list[int], *, all_rows: bool = False) -> int:
-    """Render the given rows, then write them in one short transaction (skipping any rendered meanwhile).
+    """Render the given stale rows, then write them in one short transaction; returns how many.
 
     The rows are read and rendered outside the transaction: on SQLite every transaction
     takes the write lock (IMMEDIATE), so rendering inside it let only one worker render at

@@ -56,6 +56,13 @@ def demo_is_number(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
+@register.filter
+def demo_labelled(row, columns) -> list[tuple[str, object]]:
+    """A table row's cells with their column names (a phone shows each cell under its name)."""
+    columns = list(columns or [])
+    return [(columns[i] if i < len(columns) else "", cell) for i, cell in enumerate(row)]
+
+
 @register.inclusion_tag("demos/_paper_panel.html", takes_context=True)
 def demo_panel(context, paper) -> dict:
     """The live-demo panel of a paper page: the demos whose papers include this one.

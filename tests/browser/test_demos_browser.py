@@ -30,6 +30,32 @@ def test_submit_real_demo_form_and_see_plots(page, live_server):
     assert page.console_errors == []
 
 
+def test_finished_run_page_fits_a_phone(page, live_server):
+    """A finished run: a compact status box, and at 390 px nothing wider than the screen."""
+    from tests.conftest import ARTIFACTS
+
+    page.goto(f"{live_server.url}/demos/attention.kv_cache/")
+    page.click("form.demos-form button[type=submit]")
+    page.wait_for_url("**/demos/runs/*/")
+    assert not page.locator("#demos-status [data-role=message]").is_visible()
+    assert page.locator("#demos-status").bounding_box()["height"] < 70  # one line, no blank
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.screenshot(path=str(ARTIFACTS / "run_page_phone_390_top.png"))  # what a reader sees first
+    page.locator(".demos-checks").screenshot(path=str(ARTIFACTS / "run_page_phone_390_checks.png"))
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    # Result tables become one block per row, every cell under its column's name.
+    first = page.locator(".demos-comparison .demos-result-table tbody tr").first
+    assert first.bounding_box()["width"] >= 320
+    labels = first.locator("td").evaluate_all("cells => cells.map(c => c.dataset.label)")
+    assert labels and all(labels)
+    page.locator(".demos-comparison").screenshot(
+        path=str(ARTIFACTS / "run_page_phone_390_comparison.png")
+    )
+    for card in page.locator(".demos-check").all():
+        assert card.bounding_box()["width"] >= 320  # the claim cards use the screen's width
+    assert page.console_errors == []
+
+
 def test_watch_progress_then_plots(page, live_server, monkeypatch):
     """A background 'worker' thread runs the slow test demo while the page polls."""
     from demos.services import demo_run_execute

@@ -2,7 +2,7 @@
 
 import pytest
 
-from demos.templatetags.demos_tags import demo_cell, demo_is_number, demo_value
+from demos.templatetags.demos_tags import demo_cell, demo_is_number, demo_labelled, demo_value
 
 
 @pytest.mark.parametrize(
@@ -26,3 +26,14 @@ def test_paper_numbers_keep_their_precision():
 )  # fmt: skip
 def test_numbers_stay_on_one_line(value, numeric):
     assert demo_is_number(value) is numeric
+
+
+def test_demo_labelled_pairs_cells_with_their_columns():
+    row = ["MHA", 70272, 0.5]
+    assert demo_labelled(row, ["variant", "bytes", "ratio"]) == [
+        ("variant", "MHA"),
+        ("bytes", 70272),
+        ("ratio", 0.5),
+    ]
+    # a ragged row (more cells than columns) keeps every cell, unlabelled
+    assert demo_labelled(["a", 1], ["name"]) == [("name", "a"), ("", 1)]

@@ -235,8 +235,9 @@ def cached_page(view: Callable) -> Callable:
         }
         _local.set(key, entry, seconds)
         # The shared copy is written once the response has gone out (WSGI calls close() after
-        # the last byte): on a database cache the write costs about a third of a paper
-        # page's build, and the reader who missed should not wait for it.
+        # the last byte): on a database cache the write (COUNT(*), BEGIN IMMEDIATE, select,
+        # insert) takes about 0.55 ms of CPU and waits for the lock while another worker
+        # writes, and the reader who missed should not wait for it.
         answer = _respond(request, entry, response)  # the page, or a 304 built for it
         answer._resource_closers.append(lambda: _quietly(_cache().set, key, entry, seconds))
         return answer

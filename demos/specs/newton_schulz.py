@@ -50,7 +50,7 @@ class NewtonSchulz(Demo):
     key = "optim.newton_schulz"
     title = "Muon's Newton-Schulz orthogonalisation: quintic NS5 vs the cubic iteration vs the SVD"
     arxiv_ids = ("2502.16982",)
-    version = 1
+    version = 2  # 2: bf16 products on the CPU through an fp32 GEMM (same results, 20x faster)
     impl = "demos.optim.newton_schulz"
     description = (
         "Muon replaces a weight matrix's update $G = U S V^\\top$ by (approximately) its "
@@ -100,6 +100,9 @@ class NewtonSchulz(Demo):
         "its timings are one CPU thread and say nothing about a GPU.",
         "The [0.5, 1.5] band holds for wide matrices only: for a square Gaussian matrix the "
         "smallest singular values start near 0 and five steps cannot lift them.",
+        "On a CPU each bf16 matrix product is an fp32 product of the bf16 operands rounded once "
+        "to bf16 (what a bf16 GEMM computes, up to summation order: 0.01 % of entries differ by "
+        "one bf16 step); CPUs without bf16 matrix instructions run bf16 matmul ~50x slower.",
     )
 
     @classmethod

@@ -8,7 +8,8 @@ Public API (a pure library: no Django imports):
   inline run with no ``<p>``.
 * ``tex_plain_text(source)`` — the plain-text twin (copy button, feeds, Zotero, search index);
   ``tex_to_unicode(text)`` converts accents/escapes only, keeping whitespace (author names).
-* ``render_tex_text_and_plain(source)`` — both of an abstract's renderings in one call.
+* ``render_tex_text_and_plain(source)`` — both of an abstract's renderings in one call;
+  ``render_tex_title_and_plain(source)`` the same for a title.
 * ``RENDERER_VERSION`` — part of every cache key; ``RenderInputTooLarge`` for over-cap input.
 
 The functions return the *inner* HTML of a fragment. The templates wrap every fragment in an
@@ -32,6 +33,7 @@ __all__ = [
     "render_tex_text",
     "render_tex_text_and_plain",
     "render_tex_title",
+    "render_tex_title_and_plain",
     "tex_plain_text",
     "tex_to_unicode",
 ]
@@ -108,6 +110,16 @@ def render_tex_title(source: str) -> str:
     """arXiv title to sanitised inline HTML (one run, no ``<p>``)."""
     _check_size(source, TEX_TEXT_MAX_BYTES, "Title")
     return sanitize(arxiv_text.inline_html(_clean_input(source)))
+
+
+def render_tex_title_and_plain(source: str) -> tuple[str, str]:
+    """``(render_tex_title(source), tex_plain_text(source))``, scanning a one-paragraph title once."""
+    _check_size(source, TEX_TEXT_MAX_BYTES, "Title")
+    clean = _clean_input(source)
+    if arxiv_text.paragraphs(clean) == [clean]:  # the usual title: both read the same text
+        html, plain = arxiv_text.paragraph_both(clean)
+        return sanitize(html), plain
+    return render_tex_title(source), tex_plain_text(source)
 
 
 def tex_plain_text(source: str) -> str:

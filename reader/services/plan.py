@@ -105,9 +105,10 @@ def rendered_fields(*, title: str, abstract: str, authors: list[dict], render: b
     abstract_html, abstract_plain = (
         renderer.render_tex_text_and_plain(abstract) if abstract else ("", "")
     )
+    title_html, title_plain = renderer.render_tex_title_and_plain(title)
     return {
-        "title_html": renderer.render_tex_title(title),
-        "title_plain": renderer.tex_plain_text(title),
+        "title_html": title_html,
+        "title_plain": title_plain,
         "abstract_html": abstract_html,
         "abstract_plain": abstract_plain,
         "authors_text": authors_text,

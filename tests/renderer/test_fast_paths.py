@@ -106,6 +106,26 @@ def test_text_and_plain_in_one_scan_equal_the_two_functions(text):
 
 @SETTINGS
 @given(TEXT)
+def test_title_and_plain_in_one_scan_equal_the_two_functions(text):
+    assert renderer.render_tex_title_and_plain(text) == (
+        renderer.render_tex_title(text),
+        renderer.tex_plain_text(text),
+    )
+
+
+@pytest.mark.parametrize(
+    "title", ["", "  ", "A  \\emph{b}\n  c", "one\n\ntwo", "x\r\ny", " lead $x$", "e\\ "]
+)
+def test_title_and_plain_at_the_edges(title):
+    """Titles that are not one clean paragraph take the two-call path, with the same result."""
+    assert renderer.render_tex_title_and_plain(title) == (
+        renderer.render_tex_title(title),
+        renderer.tex_plain_text(title),
+    )
+
+
+@SETTINGS
+@given(TEXT)
 def test_ascii_input_cleaning_equals_the_full_expression(text):
     assert renderer._clean_input(text) == renderer._INVALID.sub("", text)
 

@@ -60,6 +60,8 @@ def digests(kind: str, text: str) -> dict[str, str]:
     """sha256 of every rendering the site stores for one abstract or title."""
     if kind == "title":
         html = renderer.render_tex_title(text)
+        # What the render workers store for a title: both renderings from one scan.
+        assert renderer.render_tex_title_and_plain(text) == (html, renderer.tex_plain_text(text))
     else:
         html = renderer.render_tex_text(text)
         # What the render workers store: both renderings from one scan, the same bytes.

@@ -9,7 +9,8 @@ field; the snapshot import needs thousands of rows a second, so values are adapt
   into a temporary staging table and one ``INSERT ... SELECT ... ON CONFLICT DO NOTHING``;
 - SQLite: the driver's ``executemany``, with the full-text index filled by one
   ``INSERT ... SELECT`` per batch from its content view instead of by its per-row trigger
-  (about half the cost; migration 0004).
+  (about half the cost; migration 0004); a batch UPDATE of the indexed columns (a render
+  chunk) likewise replaces their index entries in two statements (a third; migration 0011).
 
 Conflicts on the unique keys are ignored, so a concurrent writer never fails a batch.
 """
@@ -50,6 +51,8 @@ LISTING_COLUMNS = ("paper_id", "category", "issue_date", "section", "position")
 # ever sees the trigger disabled.
 SQLITE_FTS_BULK_TABLE = "reader_fts_bulk"
 FTS_COLUMNS = "title_plain, abstract_plain, authors_text"
+# An UPDATE of any of these changes what the index holds (the view hides unrendered abstracts).
+FTS_SOURCE_COLUMNS = {"title_plain", "abstract_plain", "authors_text", "renderer_version"}
 
 
 def adapt(value, ops=None):
@@ -155,6 +158,32 @@ def papers_lookup(arxiv_ids: list[str], columns: Sequence[str]) -> list[tuple]:
     return rows
 
 
+@contextmanager
+def _sqlite_fts_triggers_off(cursor) -> Iterator[None]:
+    """The per-row FTS insert and update triggers stand aside inside this block (the caller
+    indexes the rows it writes; the flag row never outlives the caller's transaction)."""
+    cursor.execute(f"INSERT INTO {SQLITE_FTS_BULK_TABLE} VALUES (1)")
+    try:
+        yield
+    finally:
+        cursor.execute(f"DELETE FROM {SQLITE_FTS_BULK_TABLE}")
+
+
+def _sqlite_fts_rows(cursor, ids: list[int], *, delete: bool) -> None:
+    """Drop (``delete``) or add the index entries of these rows, as the content view shows
+    them now: called before and after an UPDATE, with the same transaction around both."""
+    action = "'delete', " if delete else ""
+    target = "reader_paper_fts, rowid" if delete else "rowid"
+    for start in range(0, len(ids), 5000):  # under SQLite's parameter limit
+        chunk = ids[start : start + 5000]
+        marks = ", ".join(["%s"] * len(chunk))
+        cursor.execute(
+            f"INSERT INTO reader_paper_fts({target}, {FTS_COLUMNS}) SELECT {action}id, "
+            f"{FTS_COLUMNS} FROM reader_paper_fts_source WHERE id IN ({marks})",
+            chunk,
+        )
+
+
 def _sqlite_papers_insert(params: list[list]) -> dict[str, int]:
     q = connection.ops.quote_name
     table = q(Paper._meta.db_table)
@@ -165,11 +194,8 @@ def _sqlite_papers_insert(params: list[list]) -> dict[str, int]:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT coalesce(max(id), 0) FROM {table}")
         (before,) = cursor.fetchone()
-        cursor.execute(f"INSERT INTO {SQLITE_FTS_BULK_TABLE} VALUES (1)")
-        try:
+        with _sqlite_fts_triggers_off(cursor):
             cursor.executemany(sql, params)
-        finally:
-            cursor.execute(f"DELETE FROM {SQLITE_FTS_BULK_TABLE}")
         # AUTOINCREMENT ids only grow, so the new rows are exactly those above `before`.
         cursor.execute(
             f"INSERT INTO reader_paper_fts(rowid, {FTS_COLUMNS}) "
@@ -331,8 +357,20 @@ def papers_set_columns(
     sets = ", ".join(f"{q(c)} = %s" for c in columns)
     where = " AND ".join([f"{q('id')} = %s", *(f"{q(c)} = %s" for c in unchanged)])
     sql = f"UPDATE {q(Paper._meta.db_table)} SET {sets} WHERE {where}"
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
+    reindex = connection.vendor == "sqlite" and FTS_SOURCE_COLUMNS.intersection(columns)
+    # One savepoint: the index entries are dropped, the rows written and indexed again, or
+    # nothing happens at all.
+    with transaction.atomic(), connection.cursor() as cursor:
+        if not reindex:
+            cursor.executemany(sql, rows)
+            return
+        # FTS5 upkeep row by row (the trigger) cost three times these two statements; rows
+        # the guard leaves unchanged are dropped and added back as they are.
+        ids = [row[len(columns)] for row in rows]
+        _sqlite_fts_rows(cursor, ids, delete=True)
+        with _sqlite_fts_triggers_off(cursor):
+            cursor.executemany(sql, rows)
+        _sqlite_fts_rows(cursor, ids, delete=False)
 
 
 def _insert_ignore(

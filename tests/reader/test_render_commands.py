@@ -4,9 +4,10 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 
 import renderer
-from reader import arxiv
+from reader import arxiv, search
 from reader.models import Paper
 from reader.services import papers_upsert
 
@@ -69,6 +70,48 @@ def test_render_chunk_drops_a_render_whose_source_changed_meanwhile(monkeypatch)
     other.refresh_from_db()
     assert racing.title == "Racing $y$" and "Racing" in racing.title_html  # not overwritten
     assert other.renderer_version == renderer.RENDERER_VERSION and other.title_html != "stale"
+    # The chunk re-indexed both rows, the dropped one as the ingest left it.
+    assert _search("racing") == ["2401.00004"] and _search("müller") == ["2401.00005"]
+    assert _search("abstract") == ["2401.00005"]  # the ingest replaced 00004's abstract
+    _assert_fts_index_intact()
+
+
+def _search(query: str) -> list[str]:
+    ids, _ = search.search_ids(search.parse_query(query))
+    return sorted(Paper.objects.filter(pk__in=ids).values_list("arxiv_id", flat=True))
+
+
+def _assert_fts_index_intact() -> None:
+    """SQLite: FTS5 compares its index with the content view row by row (raises if not)."""
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO reader_paper_fts(reader_paper_fts, rank) VALUES ('integrity-check', 1)"
+            )
+            cursor.execute("SELECT count(*) FROM reader_fts_bulk")
+            assert cursor.fetchone() == (0,)  # the per-row triggers are back on
+
+
+def test_render_chunk_keeps_the_search_index_in_step():
+    """A chunk replaces the index entries of its rows in bulk: words of the old rendering go,
+    the new ones come, other rows keep theirs, and later single writes index as before."""
+    first, second, untouched = (add_paper(f"2401.0001{n}") for n in range(3))
+    Paper.objects.filter(pk__in=[first.pk, second.pk]).update(
+        renderer_version="0+old", abstract_plain="obsolete wording"
+    )
+    # A direct UPDATE goes through the per-row trigger.
+    assert _search("obsolete") == ["2401.00010", "2401.00011"]
+    Paper.objects.filter(pk=untouched.pk).update(abstract="Zebra.", abstract_plain="zebra")
+    from reader.services.papers import papers_render_ids
+
+    assert papers_render_ids([first.pk, second.pk, untouched.pk]) == 2
+    assert _search("obsolete") == []
+    assert _search("abstract") == ["2401.00010", "2401.00011"]
+    assert _search("zebra") == ["2401.00012"]
+    _assert_fts_index_intact()
+    Paper.objects.filter(pk=first.pk).update(title_plain="Renamed")
+    assert _search("renamed") == ["2401.00010"]
+    _assert_fts_index_intact()
 
 
 def test_deferred_rows_show_escaped_source_until_rendered():

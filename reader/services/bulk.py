@@ -17,10 +17,7 @@ Conflicts on the unique keys are ignored, so a concurrent writer never fails a b
 
 import json
 import logging
-import sqlite3
-import threading
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 
 import orjson
@@ -29,6 +26,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from reader.models import Category, ListingEntry, Paper, PaperVersion
+from reader.services import sqlite_bulk
 from reader.taxonomy import archive_of
 
 logger = logging.getLogger(__name__)
@@ -46,13 +44,6 @@ UPDATE_COLUMNS = tuple(
 )
 VERSION_COLUMNS = ("paper_id", "version", "submitted", "size", "comment")
 LISTING_COLUMNS = ("paper_id", "category", "issue_date", "section", "position")
-# SQLite: while this one-row table has a row, the per-row FTS insert trigger stands aside
-# (see migration 0004). The row lives only inside our transaction, so no other connection
-# ever sees the trigger disabled.
-SQLITE_FTS_BULK_TABLE = "reader_fts_bulk"
-FTS_COLUMNS = "title_plain, abstract_plain, authors_text"
-# An UPDATE of any of these changes what the index holds (the view hides unrendered abstracts).
-FTS_SOURCE_COLUMNS = {"title_plain", "abstract_plain", "authors_text", "renderer_version"}
 
 
 def adapt(value, ops=None):
@@ -158,32 +149,6 @@ def papers_lookup(arxiv_ids: list[str], columns: Sequence[str]) -> list[tuple]:
     return rows
 
 
-@contextmanager
-def _sqlite_fts_triggers_off(cursor) -> Iterator[None]:
-    """The per-row FTS insert and update triggers stand aside inside this block (the caller
-    indexes the rows it writes; the flag row never outlives the caller's transaction)."""
-    cursor.execute(f"INSERT INTO {SQLITE_FTS_BULK_TABLE} VALUES (1)")
-    try:
-        yield
-    finally:
-        cursor.execute(f"DELETE FROM {SQLITE_FTS_BULK_TABLE}")
-
-
-def _sqlite_fts_rows(cursor, ids: list[int], *, delete: bool) -> None:
-    """Drop (``delete``) or add the index entries of these rows, as the content view shows
-    them now: called before and after an UPDATE, with the same transaction around both."""
-    action = "'delete', " if delete else ""
-    target = "reader_paper_fts, rowid" if delete else "rowid"
-    for start in range(0, len(ids), 5000):  # under SQLite's parameter limit
-        chunk = ids[start : start + 5000]
-        marks = ", ".join(["%s"] * len(chunk))
-        cursor.execute(
-            f"INSERT INTO reader_paper_fts({target}, {FTS_COLUMNS}) SELECT {action}id, "
-            f"{FTS_COLUMNS} FROM reader_paper_fts_source WHERE id IN ({marks})",
-            chunk,
-        )
-
-
 def _sqlite_papers_insert(params: list[list]) -> dict[str, int]:
     q = connection.ops.quote_name
     table = q(Paper._meta.db_table)
@@ -194,12 +159,12 @@ def _sqlite_papers_insert(params: list[list]) -> dict[str, int]:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT coalesce(max(id), 0) FROM {table}")
         (before,) = cursor.fetchone()
-        with _sqlite_fts_triggers_off(cursor):
+        with sqlite_bulk.fts_triggers_off(cursor):
             cursor.executemany(sql, params)
         # AUTOINCREMENT ids only grow, so the new rows are exactly those above `before`.
         cursor.execute(
-            f"INSERT INTO reader_paper_fts(rowid, {FTS_COLUMNS}) "
-            f"SELECT id, {FTS_COLUMNS} FROM reader_paper_fts_source WHERE id > %s",
+            f"INSERT INTO reader_paper_fts(rowid, {sqlite_bulk.FTS_COLUMNS}) "
+            f"SELECT id, {sqlite_bulk.FTS_COLUMNS} FROM reader_paper_fts_source WHERE id > %s",
             [before],
         )
         cursor.execute(f"SELECT max(id) FROM {table}")
@@ -275,58 +240,6 @@ def relax_durability() -> None:
             cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
-BULK_CACHE_KIB = 262144  # 256 MiB of page cache while a bulk import writes
-
-
-@contextmanager
-def sqlite_bulk_session(interval: float = 0.5) -> Iterator[None]:
-    """SQLite: tune this connection for a bulk import, and checkpoint on a helper thread.
-
-    A checkpoint copies the committed pages from the WAL into the database file and syncs
-    it; by default the committing connection does that itself, inside the writer's loop.
-    With its own connection the helper does it in parallel (SQLite releases the GIL), and
-    PASSIVE checkpoints never block the writer or readers. A larger page cache keeps the
-    index pages that million-row imports touch at random (listings by category and day)
-    in memory; it is a fixed cap, so memory stays flat. Elsewhere: does nothing.
-    """
-    name = str(connection.settings_dict["NAME"])
-    if (
-        connection.vendor != "sqlite"
-        or connection.is_in_memory_db()
-        or connection.in_atomic_block  # inside a caller's transaction nothing commits early
-    ):
-        yield
-        return
-    stop = threading.Event()
-
-    def checkpoint_until_stopped() -> None:
-        db = sqlite3.connect(name, timeout=20)
-        try:
-            while not stop.wait(interval):
-                try:
-                    db.execute("PRAGMA wal_checkpoint(PASSIVE)")
-                except sqlite3.Error:  # try again next time; the WAL only grows meanwhile
-                    logger.warning("background checkpoint failed", exc_info=True)
-        finally:
-            db.close()
-
-    with connection.cursor() as cursor:
-        cursor.execute("PRAGMA cache_size")
-        (cache_size,) = cursor.fetchone()
-        cursor.execute(f"PRAGMA cache_size=-{BULK_CACHE_KIB}")
-        cursor.execute("PRAGMA wal_autocheckpoint=0")
-    helper = threading.Thread(target=checkpoint_until_stopped, name="wal-checkpoint")
-    helper.start()
-    try:
-        yield
-    finally:
-        stop.set()
-        helper.join()
-        with connection.cursor() as cursor:
-            cursor.execute("PRAGMA wal_autocheckpoint=1000")  # SQLite's default
-            cursor.execute(f"PRAGMA cache_size={int(cache_size)}")
-
-
 def papers_update(rows: list[dict]) -> None:
     """Update changed papers in place (dicts with ``pk`` and the UPDATE_COLUMNS but modified_at)."""
     if not rows:
@@ -357,7 +270,7 @@ def papers_set_columns(
     sets = ", ".join(f"{q(c)} = %s" for c in columns)
     where = " AND ".join([f"{q('id')} = %s", *(f"{q(c)} = %s" for c in unchanged)])
     sql = f"UPDATE {q(Paper._meta.db_table)} SET {sets} WHERE {where}"
-    reindex = connection.vendor == "sqlite" and FTS_SOURCE_COLUMNS.intersection(columns)
+    reindex = connection.vendor == "sqlite" and sqlite_bulk.FTS_SOURCE_COLUMNS.intersection(columns)
     # One savepoint: the index entries are dropped, the rows written and indexed again, or
     # nothing happens at all.
     with transaction.atomic(), connection.cursor() as cursor:
@@ -367,10 +280,10 @@ def papers_set_columns(
         # FTS5 upkeep row by row (the trigger) cost three times these two statements; rows
         # the guard leaves unchanged are dropped and added back as they are.
         ids = [row[len(columns)] for row in rows]
-        _sqlite_fts_rows(cursor, ids, delete=True)
-        with _sqlite_fts_triggers_off(cursor):
+        sqlite_bulk.fts_rows(cursor, ids, delete=True)
+        with sqlite_bulk.fts_triggers_off(cursor):
             cursor.executemany(sql, rows)
-        _sqlite_fts_rows(cursor, ids, delete=False)
+        sqlite_bulk.fts_rows(cursor, ids, delete=False)
 
 
 def _insert_ignore(

@@ -19,7 +19,7 @@ from django.db import transaction
 
 from reader import arxiv
 from reader.models import SnapshotImport
-from reader.services import bulk
+from reader.services import bulk, sqlite_bulk
 from reader.services.ingest import IngestReport
 from reader.services.papers import entries_prepare, papers_upsert_prepared
 
@@ -148,7 +148,7 @@ def papers_import_snapshot(
     gc.freeze()
     pool = _pool(workers)
     try:
-        with _open(path) as handle, bulk.sqlite_bulk_session():
+        with _open(path) as handle, sqlite_bulk.import_session():
             if state.byte_offset:
                 handle.seek(state.byte_offset)
                 logger.info("resuming %s at line %d", path, state.lines_done)
